@@ -1,0 +1,60 @@
+"""The community domain: schools, accounts, authentication (and, later, projects).
+
+Other packages use only the names exported here.
+"""
+
+from .accounts.names import clean_display_text
+from .accounts.profile import AccountView
+from .accounts.pupils import IssuedPupil
+from .accounts.registration import NewSchool, TeacherRegistration
+from .accounts.staff import CreatedStaff
+from .auth.grants import cap_grants, may_take_role
+from .auth.sessions import SignedIn
+from .auth.tokens import JoinClaims
+from .countries import Country, CountryGroup, country_table
+from .errors import (
+    AccountNotActive,
+    InvalidCredentials,
+    InvalidTransition,
+    TokenExpired,
+    TokenInvalid,
+    TokenRevoked,
+    WeakPassword,
+)
+from .integrations import IssuedApiKey, MintedJoinToken
+from .mail import Mailer, MailMessage
+from .principal import Integration, Principal
+from .services import AccountServices, build_account_services
+from .settings import AccountSettings
+
+__all__ = [
+    "AccountNotActive",
+    "AccountServices",
+    "AccountSettings",
+    "AccountView",
+    "Country",
+    "CountryGroup",
+    "CreatedStaff",
+    "Integration",
+    "InvalidCredentials",
+    "InvalidTransition",
+    "IssuedApiKey",
+    "IssuedPupil",
+    "JoinClaims",
+    "MailMessage",
+    "Mailer",
+    "MintedJoinToken",
+    "NewSchool",
+    "Principal",
+    "SignedIn",
+    "TeacherRegistration",
+    "TokenExpired",
+    "TokenInvalid",
+    "TokenRevoked",
+    "WeakPassword",
+    "build_account_services",
+    "cap_grants",
+    "clean_display_text",
+    "country_table",
+    "may_take_role",
+]

@@ -1,0 +1,99 @@
+"""The composition root: ``build_app(settings)`` wires every part together.
+
+It is the only place that chooses implementations: SQLite or PostgreSQL,
+in-process or Redis cluster ports, outbox or SMTP mail. Resources live in one
+``cleanup_ctx`` so that they are opened in order at start-up and closed in
+reverse order at shutdown (SIGTERM included), even when start-up fails
+half-way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from aiohttp import web
+
+from cluster import Clock
+
+from .config import Settings
+from .http import admin, auth, integrations, ops, pupils, reference
+from .http.endpoint import make_endpoint
+from .http.forwarding import ProxyPolicy
+from .http.middlewares import (
+    APP_KEY_CORS,
+    APP_KEY_MAX_BODY,
+    APP_KEY_METRICS,
+    APP_KEY_PROXY,
+    cors,
+    limit_body,
+    observe,
+    problems,
+    security_headers,
+)
+from .http.openapi import build_openapi
+from .http.ops import OPENAPI_KEY, STATIC_DIR
+from .http.routing import Route
+from .metrics import Metrics
+from .runtime import open_services, version
+from .services import SERVICES_KEY
+
+logger = logging.getLogger(__name__)
+
+ROUTE_TABLES = (
+    auth.routes,
+    pupils.routes,
+    admin.routes,
+    integrations.routes,
+    reference.routes,
+    ops.routes,
+)
+
+
+def all_routes() -> list[Route]:
+    """Every HTTP route of the app, from every route table."""
+    return [route for table in ROUTE_TABLES for route in table.routes]
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    routes: Sequence[Route] | None = None,
+) -> web.Application:
+    """The whole server as an aiohttp application.
+
+    Args:
+        settings: The configuration.
+        clock: Time source (tests pass a fake); the system clock by default.
+        routes: Routes to serve; all of them by default.
+    """
+    metrics = Metrics()
+    proxy = ProxyPolicy.from_config(settings.http.trusted_proxies)
+    app = web.Application(
+        client_max_size=settings.http.max_body_bytes,
+        middlewares=[observe, cors, limit_body, problems],
+    )
+    app[APP_KEY_PROXY] = proxy
+    app[APP_KEY_CORS] = frozenset(settings.http.cors_origins)
+    app[APP_KEY_MAX_BODY] = settings.http.max_body_bytes
+    app[APP_KEY_METRICS] = metrics
+    app.on_response_prepare.append(
+        security_headers(proxy=proxy, frame_ancestors=settings.http.frame_ancestors)
+    )
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        async with open_services(settings, clock=clock, metrics=metrics) as services:
+            app[SERVICES_KEY] = services
+            logger.info("node started", extra={"node_id": services.cluster.node_id})
+            yield
+
+    app.cleanup_ctx.append(resources)
+    served = all_routes() if routes is None else list(routes)
+    for route in served:
+        app.router.add_route(
+            route.method, route.path, make_endpoint(route), name=route.operation_id
+        )
+    app.router.add_static("/static", STATIC_DIR, name="static", append_version=False)
+    app[OPENAPI_KEY] = build_openapi(served, version=version(), server_url=settings.http.public_url)
+    return app

@@ -1,0 +1,105 @@
+"""Opening and closing the resources every entry point needs.
+
+The HTTP app and the CLI commands both need the database (migrated), the
+cluster ports and the domain services; :func:`open_services` opens them in
+order and closes them in reverse, whatever happens in between.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import metadata
+
+from cluster import Clock, build_cluster
+from community import build_account_services
+from protocol import NodeId, new_id
+from storage import Database, current_revision, head_revision, upgrade
+
+from .config import Settings
+from .mail import build_mailer
+from .metrics import Metrics
+from .services import Services
+
+logger = logging.getLogger(__name__)
+
+
+def version() -> str:
+    """The installed package's version."""
+    try:
+        return metadata.version("jumelage")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def node_id(settings: Settings) -> NodeId:
+    """This node's id: configured, or host, process and a random suffix."""
+    if settings.node_id:
+        return NodeId(settings.node_id)
+    return NodeId(f"{socket.gethostname()}-{os.getpid()}-{new_id()[:8]}")
+
+
+async def ensure_schema(db: Database) -> None:
+    """Apply pending migrations when the database is empty or behind."""
+    current, head = await current_revision(db), head_revision()
+    if current == head:
+        return
+    logger.info(
+        "upgrading the database schema",
+        extra={"from_revision": current, "to_revision": head},
+    )
+    await upgrade(db)
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    metrics: Metrics | None = None,
+    migrate: bool | None = None,
+) -> AsyncIterator[Services]:
+    """Open the database, the cluster ports and the domain services.
+
+    Args:
+        clock: Time source; the system clock by default.
+        metrics: Where to count; a fresh registry by default.
+        migrate: Apply pending migrations first; the setting by default.
+    """
+    metrics = metrics or Metrics()
+    secret_key = settings.secret_key()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(
+        settings.database_url(),
+        pool_size=settings.database.pool_size,
+        observer=metrics.observe_transaction,
+    )
+    try:
+        if settings.database.migrate_on_start if migrate is None else migrate:
+            await ensure_schema(db)
+        async with build_cluster(
+            settings.redis_url(), node_id=node_id(settings), clock=clock
+        ) as cluster:
+            accounts = build_account_services(
+                db=db,
+                cluster=cluster,
+                secret_key=secret_key,
+                previous_secret_keys=[
+                    k.get_secret_value() for k in settings.auth.previous_secret_keys
+                ],
+                mailer=build_mailer(settings.mail, settings.data_dir),
+                settings=settings.accounts,
+            )
+            yield Services(
+                settings=settings,
+                db=db,
+                cluster=cluster,
+                accounts=accounts,
+                metrics=metrics,
+                version=version(),
+            )
+    finally:
+        await db.close()

@@ -1,0 +1,46 @@
+"""One transaction's worth of repositories.
+
+The domain opens a unit of work with ``async with db.transaction(name) as uow``
+and reaches every table through ``uow.<area>``; everything it does inside the
+block commits or rolls back together.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .repositories.accounts import SqlAccountRepo
+from .repositories.audit import SqlAuditRepo
+from .repositories.schools import SqlSchoolRepo
+from .repositories.tokens import SqlTokenRepo
+
+
+class UnitOfWork:
+    """Repositories sharing one session and one transaction."""
+
+    def __init__(self, session: AsyncSession, dialect: Literal["sqlite", "postgresql"]) -> None:
+        self.session = session
+        self.dialect = dialect
+
+    @cached_property
+    def schools(self) -> SqlSchoolRepo:
+
+        return SqlSchoolRepo(self.session)
+
+    @cached_property
+    def accounts(self) -> SqlAccountRepo:
+
+        return SqlAccountRepo(self.session)
+
+    @cached_property
+    def tokens(self) -> SqlTokenRepo:
+
+        return SqlTokenRepo(self.session)
+
+    @cached_property
+    def audit(self) -> SqlAuditRepo:
+
+        return SqlAuditRepo(self.session)
