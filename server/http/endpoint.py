@@ -22,6 +22,7 @@ from protocol import (
 )
 
 from ..services import SERVICES_KEY
+from .middlewares import CLIENT, REQUEST_ID, USER_ID
 from .routing import Access, Ctx, Route
 
 SAFE_PATH_PARAM = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -136,12 +137,13 @@ def make_endpoint(route: Route) -> Any:
     async def endpoint(request: web.Request) -> web.StreamResponse:
         ctx = Ctx(
             request=request,
-            request_id=request["request_id"],
-            client=request["client"],
+            request_id=request[REQUEST_ID],
+            client=request[CLIENT],
             services=request.app[SERVICES_KEY],
         )
         await authenticate(ctx, route.access)
-        request["user_id"] = ctx.principal.user_id if ctx.principal else None
+        if ctx.principal is not None:
+            request[USER_ID] = ctx.principal.user_id
         kwargs: dict[str, Any] = {}
         for name in route.path_params:
             value = request.match_info[name]

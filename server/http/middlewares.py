@@ -40,6 +40,9 @@ APP_KEY_PROXY = web.AppKey("proxy_policy", ProxyPolicy)
 APP_KEY_CORS = web.AppKey("cors_origins", frozenset)
 APP_KEY_MAX_BODY = web.AppKey("max_body_bytes", int)
 APP_KEY_METRICS = web.AppKey("metrics", Metrics)
+REQUEST_ID = web.RequestKey("request_id", str)
+CLIENT = web.RequestKey("client", str)
+USER_ID = web.RequestKey("user_id", str)
 
 
 def _route_name(request: web.Request) -> str:
@@ -53,9 +56,8 @@ def _route_name(request: web.Request) -> str:
 async def observe(request: web.Request, handler: HandlerT) -> web.StreamResponse:
     """Request id, client address, access log, metrics."""
     request_id = new_id()
-    request["request_id"] = request_id
-    request["client"] = request.app[APP_KEY_PROXY].client_address(request)
-    request["user_id"] = None
+    request[REQUEST_ID] = request_id
+    request[CLIENT] = request.app[APP_KEY_PROXY].client_address(request)
     clear_context()
     bind_context(request_id=request_id)
     started = time.perf_counter()
@@ -78,7 +80,7 @@ async def observe(request: web.Request, handler: HandlerT) -> web.StreamResponse
                 "route": route,
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 2),
-                "user_id": request["user_id"],
+                "user_id": request.get(USER_ID),
             },
         )
         clear_context()
@@ -94,7 +96,7 @@ async def cors(request: web.Request, handler: HandlerT) -> web.StreamResponse:
             return problem_response(
                 ErrorCode.FORBIDDEN,
                 "this origin may not call the API",
-                request_id=request["request_id"],
+                request_id=request[REQUEST_ID],
             )
         preflight = web.Response(status=204)
         preflight.headers.update(
@@ -119,17 +121,18 @@ async def cors(request: web.Request, handler: HandlerT) -> web.StreamResponse:
 async def limit_body(request: web.Request, handler: HandlerT) -> web.StreamResponse:
     """Refuse a declared oversized body before reading any of it.
 
-    Routes that stream large uploads raise their own limit and check it as
-    they read; a body without a declared length is capped by aiohttp's
+    A route that streams large uploads declares its own limit (the
+    ``max_body_bytes`` attribute of its handler) and checks it again as it
+    reads; a body without a declared length is capped by aiohttp's
     ``client_max_size`` while it is read.
     """
     length = request.content_length
-    limit = request.get("max_body_bytes", request.app[APP_KEY_MAX_BODY])
+    limit = getattr(request.match_info.handler, "max_body_bytes", request.app[APP_KEY_MAX_BODY])
     if length is not None and length > limit:
         return problem_response(
             ErrorCode.PAYLOAD_TOO_LARGE,
             f"the body must be at most {limit} bytes",
-            request_id=request["request_id"],
+            request_id=request[REQUEST_ID],
             details={"max_bytes": limit},
         )
     return await handler(request)
@@ -138,7 +141,7 @@ async def limit_body(request: web.Request, handler: HandlerT) -> web.StreamRespo
 @web.middleware
 async def problems(request: web.Request, handler: HandlerT) -> web.StreamResponse:
     """Every error as problem+json with a stable code."""
-    request_id = request["request_id"]
+    request_id = request[REQUEST_ID]
     metrics = request.app[APP_KEY_METRICS]
     try:
         return await handler(request)

@@ -2,6 +2,10 @@
 
 ``jumelage db upgrade`` and the start-up of ``jumelage serve`` call
 :func:`upgrade`; the migration scripts live in ``versions/``.
+
+Each domain area may grow its own branch of migrations from a common base
+(``0002_community`` and ``0003_rooms`` both revise ``0001``), so areas can be
+built side by side; "up to date" therefore means "at every head".
 """
 
 from __future__ import annotations
@@ -28,23 +32,24 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The newest revision the code knows."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "no migration scripts found"
-    return head
+    """The newest revisions the code knows, joined by commas."""
+    heads = sorted(ScriptDirectory.from_config(alembic_config()).get_heads())
+    assert heads, "no migration scripts found"
+    return ",".join(heads)
 
 
 async def current_revision(db: Database) -> str | None:
-    """The revision the database is at, or None when it is empty."""
+    """The revisions the database is at (joined by commas), or None when empty."""
 
     def read(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = sorted(MigrationContext.configure(connection).get_current_heads())
+        return ",".join(heads) or None
 
     async with db.engine.connect() as conn:
         return await conn.run_sync(read)
 
 
-async def upgrade(db: Database, revision: str = "head") -> None:
+async def upgrade(db: Database, revision: str = "heads") -> None:
     """Bring the database up to ``revision`` (all the way by default)."""
 
     def run(connection: Connection) -> None:
