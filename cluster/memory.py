@@ -1,0 +1,208 @@
+"""In-process implementations of the cluster ports: the single-node mode.
+
+This is production code, not a mock. With one node there is nothing to share,
+so dicts are enough. ``InMemoryHub`` can also join several ``InMemoryBus``
+instances inside one process, which is how tests run two "nodes" without
+Redis; messages between buses on a hub are encoded and decoded exactly as on
+the wire, so serialisation bugs show up here too.
+
+Not for more than one process: use ``cluster.redis``.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import math
+from collections.abc import Collection
+from types import TracebackType
+from typing import Self
+
+from protocol.ids import NodeId
+
+from .fanout import DEFAULT_MAX_QUEUED, Fanout, QueueSubscription
+from .messages import ClusterMessage, encode_message
+from .ports import Clock
+from .rates import BucketState, RateDecision, RateRule, check_hit, take, to_ms
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 8
+"""Idle buckets examined per hit, so that forgetting them costs O(1)."""
+
+
+class InMemoryHub:
+    """The "wire" between the in-process buses of one process."""
+
+    def __init__(self) -> None:
+        self._buses: dict[NodeId, InMemoryBus] = {}
+
+    @property
+    def node_ids(self) -> frozenset[NodeId]:
+        """The nodes whose buses are attached."""
+        return frozenset(self._buses)
+
+    def deliver_raw(self, payload: bytes | str) -> None:
+        """Hand a raw payload to every attached bus, as if it came off the wire.
+
+        Each bus decodes it, skips it if it is malformed or its own, and
+        delivers it to its subscribers.
+        """
+        for bus in list(self._buses.values()):
+            bus._fanout.receive(payload)
+
+    def _broadcast(self, payload: bytes, origin: NodeId) -> None:
+        # The origin would decode its own message only to drop it: skip it.
+        for node_id, bus in list(self._buses.items()):
+            if node_id != origin:
+                bus._fanout.receive(payload)
+
+    def _attach(self, bus: InMemoryBus) -> None:
+        if bus.node_id in self._buses:
+            raise ValueError(f"node {bus.node_id} already has a bus on this hub")
+        self._buses[bus.node_id] = bus
+
+    def _detach(self, bus: InMemoryBus) -> None:
+        if self._buses.get(bus.node_id) is bus:
+            del self._buses[bus.node_id]
+
+
+class InMemoryBus:
+    """Implements ``cluster.ports.Bus`` between buses on one ``InMemoryHub``.
+
+    Use it as an async context manager: entering attaches it to the hub,
+    leaving detaches it and ends its subscriptions.
+
+    Args:
+        hub: The hub shared with the other in-process nodes.
+        node_id: This node; unique on the hub.
+        max_queued: Buffer size of each subscription.
+    """
+
+    def __init__(
+        self, hub: InMemoryHub, node_id: NodeId, *, max_queued: int = DEFAULT_MAX_QUEUED
+    ) -> None:
+        self._hub = hub
+        self._node_id = node_id
+        self._fanout = Fanout(node_id, max_queued=max_queued)
+
+    @property
+    def node_id(self) -> NodeId:
+        """This node."""
+        return self._node_id
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the bus is attached and delivering."""
+        return self._fanout.is_open
+
+    @property
+    def dropped_messages(self) -> int:
+        """Messages dropped because a local subscription was full."""
+        return self._fanout.dropped_messages
+
+    @property
+    def bad_messages(self) -> int:
+        """Payloads received that did not decode."""
+        return self._fanout.bad_messages
+
+    async def __aenter__(self) -> Self:
+        self._hub._attach(self)
+        self._fanout.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._hub._detach(self)
+        self._fanout.close()
+
+    async def publish(self, message: ClusterMessage) -> None:
+        """See ``cluster.ports.Bus.publish``; never raises ``ClusterUnavailable``."""
+        if not self._fanout.is_open:
+            raise RuntimeError("the bus is not open")
+        if message.origin != self._node_id:
+            raise ValueError(f"message origin {message.origin} is not this node")
+        payload = encode_message(message)
+        self._fanout.deliver(message)
+        self._hub._broadcast(payload, self._node_id)
+
+    def subscribe(self, kinds: Collection[str]) -> QueueSubscription:
+        """See ``cluster.ports.Bus.subscribe``."""
+        return self._fanout.subscribe(kinds)
+
+
+class InMemoryRateLimiter:
+    """Implements ``cluster.ports.RateLimiter`` for one process.
+
+    Uses the clock's ``monotonic()`` reading, which a wall-clock step cannot
+    disturb (the Redis implementation must use ``now()``, shared by all nodes).
+    Buckets untouched for longer than their full-refill time are forgotten, a
+    few per hit, oldest first.
+
+    Args:
+        clock: Source of time.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        # (rule name, key) -> (bucket, reading in ms after which it is full)
+        self._buckets: collections.OrderedDict[tuple[str, str], tuple[BucketState, int]] = (
+            collections.OrderedDict()
+        )
+
+    @property
+    def bucket_count(self) -> int:
+        """Buckets currently remembered."""
+        return len(self._buckets)
+
+    async def hit(self, rule: RateRule, key: str, cost: int = 1) -> RateDecision:
+        """See ``cluster.ports.RateLimiter.hit``."""
+        check_hit(rule, key, cost)
+        now_ms = to_ms(self._clock.monotonic())
+        self._forget_idle(now_ms)
+        bucket_key = (rule.name, key)
+        entry = self._buckets.pop(bucket_key, None)
+        state, decision = take(entry[0] if entry else None, rule, cost, now_ms)
+        # Re-inserted at the end: the dict stays ordered by latest hit.
+        full_at_ms = state.updated_at_ms + math.ceil(rule.full_refill_s * 1000)
+        self._buckets[bucket_key] = (state, full_at_ms)
+        return decision
+
+    async def reset(self, rule: RateRule, key: str) -> None:
+        """See ``cluster.ports.RateLimiter.reset``."""
+        self._buckets.pop((rule.name, key), None)
+
+    def _forget_idle(self, now_ms: int) -> None:
+        # Least recently hit first. A long-lived bucket at the front may shield
+        # shorter-lived ones behind it for a while; memory stays bounded by the
+        # number of keys hit within the longest refill time.
+        for _ in range(SWEEP_BATCH):
+            if not self._buckets:
+                return
+            bucket_key, (_, full_at) = next(iter(self._buckets.items()))
+            if full_at > now_ms:
+                return
+            del self._buckets[bucket_key]
+
+
+class InMemoryHealth:
+    """Implements ``cluster.ports.ClusterHealth`` for the in-process bus.
+
+    Args:
+        bus: The bus whose state is reported.
+    """
+
+    def __init__(self, bus: InMemoryBus) -> None:
+        self._bus = bus
+
+    async def check(self) -> dict[str, str]:
+        """See ``cluster.ports.ClusterHealth.check``."""
+        return {"bus": "ok" if self._bus.is_open else "down: closed"}
+
+    def is_healthy(self) -> bool:
+        """See ``cluster.ports.ClusterHealth.is_healthy``."""
+        return self._bus.is_open
