@@ -30,7 +30,7 @@ from server.services import SERVICES_KEY, Services
 from storage import Database, upgrade
 from storage.tables import Base
 from tests.fakes.clock import FakeClock
-from tests.services import POSTGRES_URL, require_postgres
+from tests.services import require_postgres
 from tests.support import World
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
