@@ -31,7 +31,10 @@ def clean_display_text(text: str, *, field: str, max_len: int) -> str:
     Raises:
         InvalidPayload: Nothing visible is left, or it is too long.
     """
-    normalised = unicodedata.normalize("NFKC", text)
+    # Whitespace controls (tab, line breaks) become spaces before control
+    # characters are dropped: "Mary<TAB>Brown" pasted from a class list must
+    # not turn into "MaryBrown", which the full-name check would let through.
+    normalised = _SPACES.sub(" ", unicodedata.normalize("NFKC", text))
     kept = "".join(ch for ch in normalised if unicodedata.category(ch) not in _REFUSED_CATEGORIES)
     cleaned = _SPACES.sub(" ", kept).strip()
     if not cleaned:
