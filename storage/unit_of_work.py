@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .repositories.accounts import SqlAccountRepo
 from .repositories.audit import SqlAuditRepo
+from .repositories.projects import SqlProjectRepo
+from .repositories.projects_calendar import SqlSchoolCalendarRepo
+from .repositories.projects_content import SqlSpaceContentRepo
 from .repositories.schools import SqlSchoolRepo
 from .repositories.tokens import SqlTokenRepo
 
@@ -44,3 +47,15 @@ class UnitOfWork:
     def audit(self) -> SqlAuditRepo:
 
         return SqlAuditRepo(self.session)
+
+    @cached_property
+    def projects(self) -> SqlProjectRepo:
+        return SqlProjectRepo(self.session)
+
+    @cached_property
+    def spaces(self) -> SqlSpaceContentRepo:
+        return SqlSpaceContentRepo(self.session)
+
+    @cached_property
+    def school_calendars(self) -> SqlSchoolCalendarRepo:
+        return SqlSchoolCalendarRepo(self.session)
