@@ -47,6 +47,16 @@ class ErrorCode(StrEnum):
     ACCOUNT_NOT_ACTIVE = "account_not_active"
     WEAK_PASSWORD = "weak_password"
     INVALID_TRANSITION = "invalid_transition"
+    # projects and their spaces
+    FOUNDING_PAIR_INVALID = "founding_pair_invalid"
+    NOT_A_CONTACT = "not_a_contact"
+    PARTNER_NOT_ELIGIBLE = "partner_not_eligible"
+    ALREADY_MEMBER = "already_member"
+    FOUNDER_PROTECTED = "founder_protected"
+    SPACE_READ_ONLY = "space_read_only"
+    FILE_TYPE_REFUSED = "file_type_refused"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    IMAGE_TOO_LARGE = "image_too_large"
 
 
 class CodedError(Exception):

@@ -35,6 +35,15 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.ACCOUNT_NOT_ACTIVE: 403,
     ErrorCode.WEAK_PASSWORD: 400,
     ErrorCode.INVALID_TRANSITION: 409,
+    ErrorCode.FOUNDING_PAIR_INVALID: 400,
+    ErrorCode.NOT_A_CONTACT: 403,
+    ErrorCode.PARTNER_NOT_ELIGIBLE: 409,
+    ErrorCode.ALREADY_MEMBER: 409,
+    ErrorCode.FOUNDER_PROTECTED: 403,
+    ErrorCode.SPACE_READ_ONLY: 409,
+    ErrorCode.FILE_TYPE_REFUSED: 415,
+    ErrorCode.QUOTA_EXCEEDED: 413,
+    ErrorCode.IMAGE_TOO_LARGE: 413,
 }
 
 
