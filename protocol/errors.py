@@ -57,6 +57,19 @@ class ErrorCode(StrEnum):
     FILE_TYPE_REFUSED = "file_type_refused"
     QUOTA_EXCEEDED = "quota_exceeded"
     IMAGE_TOO_LARGE = "image_too_large"
+    # networking: contacts
+    CONTACT_SELF = "contact_self"
+    CONTACT_EXISTS = "contact_exists"
+    CONTACT_COOLDOWN = "contact_cooldown"
+    # live rooms
+    UNKNOWN_EVENT = "unknown_event"
+    ROOM_CLOSED = "room_closed"
+    ROOM_LOCKED = "room_locked"
+    ROOM_FULL = "room_full"
+    BANNED = "banned"
+    NOT_IN_ROOM = "not_in_room"
+    TEACHER_ABSENT = "teacher_absent"
+    POLL_CLOSED = "poll_closed"
 
 
 class CodedError(Exception):

@@ -44,6 +44,17 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.FILE_TYPE_REFUSED: 415,
     ErrorCode.QUOTA_EXCEEDED: 413,
     ErrorCode.IMAGE_TOO_LARGE: 413,
+    ErrorCode.CONTACT_SELF: 400,
+    ErrorCode.CONTACT_EXISTS: 409,
+    ErrorCode.CONTACT_COOLDOWN: 409,
+    ErrorCode.UNKNOWN_EVENT: 400,
+    ErrorCode.ROOM_CLOSED: 410,
+    ErrorCode.ROOM_LOCKED: 423,
+    ErrorCode.ROOM_FULL: 409,
+    ErrorCode.BANNED: 403,
+    ErrorCode.NOT_IN_ROOM: 409,
+    ErrorCode.TEACHER_ABSENT: 423,
+    ErrorCode.POLL_CLOSED: 409,
 }
 
 
