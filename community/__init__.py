@@ -23,8 +23,16 @@ from .errors import (
 )
 from .integrations import IssuedApiKey, MintedJoinToken
 from .mail import Mailer, MailMessage
+from .network.contacts import ContactService
+from .network.errors import ContactCooldown, ContactExists, ContactWithSelf, NotYours
+from .network.settings import NetworkSettings
 from .principal import Integration, Principal
-from .services import AccountServices, build_account_services
+from .services import (
+    AccountServices,
+    NetworkServices,
+    build_account_services,
+    build_network_services,
+)
 from .settings import AccountSettings
 
 __all__ = [
@@ -32,6 +40,10 @@ __all__ = [
     "AccountServices",
     "AccountSettings",
     "AccountView",
+    "ContactCooldown",
+    "ContactExists",
+    "ContactService",
+    "ContactWithSelf",
     "Country",
     "CountryGroup",
     "CreatedStaff",
@@ -44,7 +56,10 @@ __all__ = [
     "MailMessage",
     "Mailer",
     "MintedJoinToken",
+    "NetworkServices",
+    "NetworkSettings",
     "NewSchool",
+    "NotYours",
     "Principal",
     "SignedIn",
     "TeacherRegistration",
@@ -53,6 +68,7 @@ __all__ = [
     "TokenRevoked",
     "WeakPassword",
     "build_account_services",
+    "build_network_services",
     "cap_grants",
     "clean_display_text",
     "country_table",

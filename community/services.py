@@ -24,6 +24,8 @@ from .auth.sessions import SessionService
 from .auth.tokens import TokenSigner, derive_key
 from .integrations import IntegrationService
 from .mail import Mailer
+from .network.contacts import ContactService
+from .network.settings import NetworkSettings
 from .schools import SchoolService
 from .settings import AccountSettings
 
@@ -110,4 +112,23 @@ def build_account_services(
             settings=settings,
         ),
         schools=SchoolService(db=db),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkServices:
+    """Every service of the networking area (profiles, contacts, posts, search)."""
+
+    contacts: ContactService
+
+
+def build_network_services(
+    *, db: Database, cluster: Cluster, settings: NetworkSettings | None = None
+) -> NetworkServices:
+    """Wire the networking services together."""
+    settings = settings or NetworkSettings()
+    return NetworkServices(
+        contacts=ContactService(
+            db=db, limiter=cluster.rate_limiter, clock=cluster.clock, settings=settings
+        ),
     )

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from importlib import metadata
 
 from cluster import Clock, build_cluster
-from community import build_account_services
+from community import build_account_services, build_network_services
 from protocol import NodeId, new_id
 from storage import Database, current_revision, head_revision, upgrade
 
@@ -98,6 +98,7 @@ async def open_services(
                 db=db,
                 cluster=cluster,
                 accounts=accounts,
+                network=build_network_services(db=db, cluster=cluster),
                 metrics=metrics,
                 version=version(),
             )

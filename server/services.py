@@ -12,7 +12,7 @@ from datetime import date
 from aiohttp import web
 
 from cluster import Cluster
-from community import AccountServices
+from community import AccountServices, NetworkServices
 from community.clock import utc_now
 from storage import Database
 
@@ -28,6 +28,7 @@ class Services:
     db: Database
     cluster: Cluster
     accounts: AccountServices
+    network: NetworkServices
     metrics: Metrics
     version: str
 

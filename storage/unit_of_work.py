@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .repositories.accounts import SqlAccountRepo
 from .repositories.audit import SqlAuditRepo
+from .repositories.network import SqlContactRepo, SqlPostRepo, SqlProfileRepo
 from .repositories.projects import SqlProjectRepo
 from .repositories.projects_calendar import SqlSchoolCalendarRepo
 from .repositories.projects_content import SqlSpaceContentRepo
@@ -59,3 +60,15 @@ class UnitOfWork:
     @cached_property
     def school_calendars(self) -> SqlSchoolCalendarRepo:
         return SqlSchoolCalendarRepo(self.session)
+
+    @cached_property
+    def profiles(self) -> SqlProfileRepo:
+        return SqlProfileRepo(self.session)
+
+    @cached_property
+    def contacts(self) -> SqlContactRepo:
+        return SqlContactRepo(self.session)
+
+    @cached_property
+    def posts(self) -> SqlPostRepo:
+        return SqlPostRepo(self.session)
