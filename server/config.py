@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -42,6 +43,9 @@ from community.settings import AccountSettings
 
 SECRET_KEY_FILE_NAME = "secret_key"
 MIN_SECRET_KEY_LEN = 32
+_ORIGIN_HOST = re.compile(
+    r"([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
 
 
 class ConfigError(Exception):
@@ -77,7 +81,9 @@ class HttpSettings(Section):
     def _exact_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
         for origin in origins:
             parts = urlsplit(origin)
-            if origin == "*" or parts.scheme not in ("http", "https") or not parts.netloc:
+            # A host and port only: "https://*.example" is a wildcard to CSP, and
+            # a space or ";" would smuggle more into the frame-ancestors header.
+            if parts.scheme not in ("http", "https") or not _ORIGIN_HOST.fullmatch(parts.netloc):
                 raise ValueError(f"{origin!r} is not an exact origin like https://school.example")
             if parts.path not in ("", "/") or parts.query or parts.fragment:
                 raise ValueError(f"{origin!r} must be an origin only, without a path")
@@ -278,6 +284,9 @@ def _read_secret_file(path: Path, key: str, *, check_mode: bool = False) -> str:
     return value
 
 
+_DOTTED_KEY = re.compile(r"\b([a-z_]+)\.([a-z_]+)\b")
+
+
 def _env_name(loc: tuple[int | str, ...]) -> str:
     return "JUMELAGE_" + "__".join(str(part).upper() for part in loc)
 
@@ -291,7 +300,10 @@ def describe_validation_error(error: ValidationError) -> str:
             dotted = ".".join(str(p) for p in loc)
             lines.append(f"{dotted} ({_env_name(loc)}): {item['msg']}")
         else:
-            lines.append(str(item["msg"]).removeprefix("Value error, "))
+            # Checks across keys name their keys in the message: add each
+            # key's variable there too.
+            message = str(item["msg"]).removeprefix("Value error, ")
+            lines.append(_DOTTED_KEY.sub(lambda m: f"{m[0]} ({_env_name((m[1], m[2]))})", message))
     return "invalid configuration:\n  " + "\n  ".join(lines)
 
 
