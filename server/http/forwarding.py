@@ -42,9 +42,10 @@ class ProxyPolicy:
         peer = request.remote or "unknown"
         if not self.is_trusted(peer):
             return peer
-        hops = [
-            h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()
-        ]
+        # A proxy may add its own header line rather than extend the client's
+        # one: all the lines, in order, make one list (RFC 9110 §5.3).
+        forwarded = ",".join(request.headers.getall("X-Forwarded-For", []))
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         for hop in reversed(hops):
             if not self.is_trusted(hop):
                 return hop
