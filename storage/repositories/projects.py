@@ -305,11 +305,13 @@ class SqlProjectRepo:
         )
         return tuple(self._member(*r) for r in (await self._session.execute(query)).all())
 
-    async def set_role(self, project_id: ProjectId, user_id: UserId, role: SpaceRole) -> None:
+    async def set_role(
+        self, project_id: ProjectId, user_id: UserId, role: SpaceRole, kind: MemberKind
+    ) -> None:
         await self._session.execute(
             update(ProjectMember)
             .where(ProjectMember.project_id == project_id, ProjectMember.user_id == user_id)
-            .values(role=role.value)
+            .values(role=role.value, kind=kind.value)
         )
 
     async def delete_member(self, project_id: ProjectId, user_id: UserId) -> None:
