@@ -27,6 +27,16 @@ from .network.contacts import ContactService
 from .network.errors import ContactCooldown, ContactExists, ContactWithSelf, NotYours
 from .network.settings import NetworkSettings
 from .principal import Integration, Principal
+from .projects.calendars import EffectiveCalendar
+from .projects.directory import ProjectDirectory, ProjectMember, may_join_meeting
+from .projects.fields import ProjectForm
+from .projects.meetings import MeetingPlan, MeetingsSeen
+from .projects.pages import PageDraft, PublicProject
+from .projects.ports import ContactChecker
+from .projects.projects import ProjectSight
+from .projects.services import ProjectServices, build_project_services
+from .projects.settings import ProjectSettings
+from .projects.space import SpaceOverview
 from .services import (
     AccountServices,
     NetworkServices,
@@ -40,6 +50,7 @@ __all__ = [
     "AccountServices",
     "AccountSettings",
     "AccountView",
+    "ContactChecker",
     "ContactCooldown",
     "ContactExists",
     "ContactService",
@@ -47,6 +58,7 @@ __all__ = [
     "Country",
     "CountryGroup",
     "CreatedStaff",
+    "EffectiveCalendar",
     "Integration",
     "InvalidCredentials",
     "InvalidTransition",
@@ -55,13 +67,24 @@ __all__ = [
     "JoinClaims",
     "MailMessage",
     "Mailer",
+    "MeetingPlan",
+    "MeetingsSeen",
     "MintedJoinToken",
     "NetworkServices",
     "NetworkSettings",
     "NewSchool",
     "NotYours",
+    "PageDraft",
     "Principal",
+    "ProjectDirectory",
+    "ProjectForm",
+    "ProjectMember",
+    "ProjectServices",
+    "ProjectSettings",
+    "ProjectSight",
+    "PublicProject",
     "SignedIn",
+    "SpaceOverview",
     "TeacherRegistration",
     "TokenExpired",
     "TokenInvalid",
@@ -69,8 +92,10 @@ __all__ = [
     "WeakPassword",
     "build_account_services",
     "build_network_services",
+    "build_project_services",
     "cap_grants",
     "clean_display_text",
     "country_table",
+    "may_join_meeting",
     "may_take_role",
 ]

@@ -39,6 +39,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from community.projects.settings import ProjectSettings
 from community.settings import AccountSettings
 
 SECRET_KEY_FILE_NAME = "secret_key"
@@ -177,6 +178,7 @@ class Settings(BaseSettings):
     logging: LoggingSettings = LoggingSettings()
     mail: MailSettings = MailSettings()
     accounts: AccountSettings = AccountSettings()
+    projects: ProjectSettings = ProjectSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -15,9 +15,10 @@ from contextlib import asynccontextmanager
 from importlib import metadata
 
 from cluster import Clock, build_cluster
-from community import build_account_services, build_network_services
+from community import build_account_services, build_network_services, build_project_services
 from protocol import NodeId, new_id
 from storage import Database, current_revision, head_revision, upgrade
+from storage.files import LocalBlobStore
 
 from .config import Settings
 from .mail import build_mailer
@@ -93,12 +94,21 @@ async def open_services(
                 mailer=build_mailer(settings.mail, settings.data_dir),
                 settings=settings.accounts,
             )
+            network = build_network_services(db=db, cluster=cluster)
+            projects = build_project_services(
+                db=db,
+                clock=cluster.clock,
+                contacts=network.contacts,
+                blobs=LocalBlobStore(settings.data_dir / "blobs"),
+                settings=settings.projects,
+            )
             yield Services(
                 settings=settings,
                 db=db,
                 cluster=cluster,
                 accounts=accounts,
-                network=build_network_services(db=db, cluster=cluster),
+                network=network,
+                projects=projects,
                 metrics=metrics,
                 version=version(),
             )

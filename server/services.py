@@ -12,7 +12,7 @@ from datetime import date
 from aiohttp import web
 
 from cluster import Cluster
-from community import AccountServices, NetworkServices
+from community import AccountServices, NetworkServices, ProjectServices
 from community.clock import utc_now
 from storage import Database
 
@@ -29,6 +29,7 @@ class Services:
     cluster: Cluster
     accounts: AccountServices
     network: NetworkServices
+    projects: ProjectServices
     metrics: Metrics
     version: str
 
