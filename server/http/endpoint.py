@@ -157,4 +157,7 @@ def make_endpoint(route: Route) -> Any:
         return render(route, await route.handler(ctx, **kwargs))
 
     endpoint.__name__ = route.operation_id
+    # A streaming route declares its own body limit; limit_body reads it here.
+    if hasattr(route.handler, "max_body_bytes"):
+        endpoint.max_body_bytes = route.handler.max_body_bytes  # type: ignore[attr-defined]
     return endpoint

@@ -193,7 +193,12 @@ def security_headers(
 
     async def add(request: web.Request, response: web.StreamResponse) -> None:
         headers = response.headers
+        # A response may bring a stricter policy of its own (downloads are
+        # sandboxed); browsers enforce every policy sent, so keep both.
+        own_policies = headers.getall("Content-Security-Policy", [])
         headers["Content-Security-Policy"] = csp
+        for policy in own_policies:
+            headers.add("Content-Security-Policy", policy)
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["Permissions-Policy"] = (
