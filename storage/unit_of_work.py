@@ -20,6 +20,7 @@ from .repositories.projects_calendar import SqlSchoolCalendarRepo
 from .repositories.projects_content import SqlSpaceContentRepo
 from .repositories.schools import SqlSchoolRepo
 from .repositories.tokens import SqlTokenRepo
+from .search import SqlSearchIndex, search_index
 
 
 class UnitOfWork:
@@ -72,3 +73,8 @@ class UnitOfWork:
     @cached_property
     def posts(self) -> SqlPostRepo:
         return SqlPostRepo(self.session)
+
+    @cached_property
+    def search(self) -> SqlSearchIndex:
+        """Partner search: FTS5 on SQLite, tsvector on PostgreSQL."""
+        return search_index(self.session, self.dialect)

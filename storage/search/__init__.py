@@ -1,0 +1,43 @@
+"""Partner search: one interface, two full-text engines chosen by dialect.
+
+- :mod:`.folding` folds accents and case the same way for both engines.
+- :mod:`.documents` holds what is indexed, asked and returned.
+- :mod:`.plan` sanitises a request into words and filter tags.
+- :mod:`.index` is the shared part; :mod:`.fts5` (SQLite) and
+  :mod:`.tsvector` (PostgreSQL) supply the engine-specific SQL.
+- :mod:`.bulk` loads many documents at once (benchmarks, imports).
+
+Domain code reaches the index as ``uow.search``.
+"""
+
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .documents import FacetCount, SearchDocument, SearchHit, SearchPage, SearchRequest
+from .folding import fold, tokens
+from .fts5 import Fts5SearchIndex
+from .index import SqlSearchIndex
+from .tsvector import PostgresSearchIndex
+
+
+def search_index(session: AsyncSession, dialect: Literal["sqlite", "postgresql"]) -> SqlSearchIndex:
+    """The search index of the session's engine."""
+    if dialect == "sqlite":
+        return Fts5SearchIndex(session)
+    return PostgresSearchIndex(session)
+
+
+__all__ = [
+    "FacetCount",
+    "Fts5SearchIndex",
+    "PostgresSearchIndex",
+    "SearchDocument",
+    "SearchHit",
+    "SearchPage",
+    "SearchRequest",
+    "SqlSearchIndex",
+    "fold",
+    "search_index",
+    "tokens",
+]

@@ -1,0 +1,146 @@
+"""What goes into the search index, what a search asks, and what it returns.
+
+The domain builds a :class:`SearchDocument` from a profile or a post (it
+knows the vocabularies' labels); the engines fold its texts and derive its
+tags. Tags are index tokens such as ``c_fr`` or ``s_history`` that no free
+text can produce (query words never contain ``_``), so a filter is a cheap
+lookup in the same full-text index rather than a scan of the results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from protocol.api.network import SearchKind
+
+NO_COUNTRY_WANTED = "any"
+"""The ``w_`` tag of a post that welcomes partners from every country."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDocument:
+    """One searchable thing, as the domain describes it."""
+
+    kind: SearchKind
+    ref_id: str
+    """The teacher's user id (profiles) or the post's id."""
+    owner_id: str
+    """The teacher, or the post's author; only validated owners are found."""
+    owner_validated: bool
+    title: str
+    """Shown first and weighted most: the teacher's name, the post's title."""
+    body: str
+    """Every other searchable text (bio, interests, subject labels, school...)."""
+    summary: str
+    """The start of the bio or description, for result lists."""
+    school_name: str
+    city: str
+    country_code: str
+    school_type: str
+    age_min: int
+    age_max: int
+    looking_for_partners: bool
+    subjects: tuple[str, ...]
+    languages: tuple[str, ...]
+    wanted_countries: tuple[str, ...] = ()
+    """Posts only; empty for "any country"."""
+    expires_at: datetime | None = None
+    """Posts only: when the post drops out of search."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """Free text and filters. Values of one filter are alternatives; filters combine."""
+
+    text: str = ""
+    kind: SearchKind | None = None
+    countries: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    school_types: tuple[str, ...] = ()
+    age_min: int | None = None
+    age_max: int | None = None
+    looking_for_partners: bool | None = None
+    open_to: str | None = None
+    """Only posts welcoming partners from this country."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    kind: SearchKind
+    ref_id: str
+    owner_id: str
+    title: str
+    summary: str
+    school_name: str
+    city: str
+    country_code: str
+    school_type: str
+    subjects: tuple[str, ...]
+    languages: tuple[str, ...]
+    age_min: int
+    age_max: int
+    looking_for_partners: bool
+    expires_at: datetime | None
+    relevance: float
+    """Higher is better; comparable only within one search."""
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of results and the counts over the whole filtered result."""
+
+    hits: tuple[SearchHit, ...]
+    next_cursor: str | None
+    total: int
+    facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
+    """``kind``, ``country``, ``subject``, ``language``, ``school_type``: most
+    frequent first, then by value."""
+
+
+FACETS = ("kind", "country", "subject", "language", "school_type")
+
+
+def document_tags(doc: SearchDocument) -> list[str]:
+    """The filter tokens of a document."""
+    tags = [
+        f"k_{doc.kind.value}",
+        f"c_{doc.country_code.lower()}",
+        f"t_{doc.school_type}",
+        "p_yes" if doc.looking_for_partners else "p_no",
+    ]
+    tags += [f"s_{s}" for s in doc.subjects]
+    tags += [f"l_{lang}" for lang in doc.languages]
+    if doc.kind is SearchKind.POST:
+        wanted = doc.wanted_countries or (NO_COUNTRY_WANTED,)
+        tags += [f"w_{c.lower()}" for c in wanted]
+    return tags
+
+
+def filter_groups(request: SearchRequest) -> list[list[str]]:
+    """The request's filters as tags: any tag of each group, every group."""
+    groups: list[list[str]] = []
+    if request.kind is not None:
+        groups.append([f"k_{request.kind.value}"])
+    if request.open_to is not None:
+        groups.append([f"w_{request.open_to.lower()}", f"w_{NO_COUNTRY_WANTED}"])
+    groups += [
+        [f"{prefix}_{value.lower()}" for value in values]
+        for prefix, values in (
+            ("c", request.countries),
+            ("s", request.subjects),
+            ("l", request.languages),
+            ("t", request.school_types),
+        )
+        if values
+    ]
+    if request.looking_for_partners is not None:
+        groups.append(["p_yes" if request.looking_for_partners else "p_no"])
+    return groups

@@ -1,0 +1,66 @@
+"""A search request turned into what the SQL needs: words, tag groups, bounds.
+
+Both engines build their SQL from a :class:`QueryPlan`, so sanitising the
+user's text happens once: the text is folded and cut into words of letters
+and digits only, which leaves nothing of either engine's query syntax
+(quotes, ``*``, ``-``, ``NEAR``, ``&``, ``:``) to misread. Each word is then
+quoted (FTS5) or placed as a plain operand (``to_tsquery``), so ``NEAR`` or
+``and`` is just a word.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from .documents import SearchRequest, filter_groups
+from .folding import tokens
+
+MAX_QUERY_WORDS = 8
+"""More words narrow nothing in practice and only cost time."""
+MIN_PREFIX_LEN = 2
+"""A one-letter prefix would match a large part of the vocabulary."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    words: tuple[str, ...]
+    """Folded words, all required."""
+    prefix_last: bool
+    """The last word may be unfinished: match words that start with it."""
+    tag_groups: tuple[tuple[str, ...], ...]
+    """Any tag of each group, every group."""
+    age_min: int | None
+    age_max: int | None
+    now_s: int
+    """Posts that expire at or before this Unix time are left out."""
+
+    @property
+    def is_text(self) -> bool:
+        return bool(self.words)
+
+    @property
+    def uses_index(self) -> bool:
+        return bool(self.words or self.tag_groups)
+
+    def fingerprint(self) -> str:
+        """Identifies the question (not the time) so a cursor serves only it."""
+        key = repr((self.words, self.prefix_last, self.tag_groups, self.age_min, self.age_max))
+        return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def plan_search(request: SearchRequest, now_s: int) -> QueryPlan:
+    """Sanitise and normalise a request."""
+    typed = tokens(request.text)
+    words = typed[:MAX_QUERY_WORDS]
+    # The last word is still being typed unless a space or a mark ends the text.
+    unfinished = request.text[-1:].isalnum() and len(typed) == len(words)
+    prefix_last = unfinished and bool(words) and len(words[-1]) >= MIN_PREFIX_LEN
+    return QueryPlan(
+        words=tuple(words),
+        prefix_last=prefix_last,
+        tag_groups=tuple(tuple(group) for group in filter_groups(request)),
+        age_min=request.age_min,
+        age_max=request.age_max,
+        now_s=now_s,
+    )

@@ -1,0 +1,303 @@
+"""The search index (``uow.search``): the same tests on SQLite FTS5 and PostgreSQL.
+
+Documents are written straight into the index here; what the domain puts in
+them is tested with the services. Owners are real teachers, so the trigger
+that follows their account status is exercised too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from community.clock import utc_now
+from protocol import ErrorCode
+from protocol.api.accounts import AccountStatus
+from protocol.api.network import SearchKind
+from protocol.errors import CodedError
+from storage.search import SearchDocument, SearchPage, SearchRequest
+from tests.support import World
+
+BASE = SearchDocument(
+    kind=SearchKind.PROFILE,
+    ref_id="",
+    owner_id="",
+    owner_validated=True,
+    title="Ada Teacher",
+    body="",
+    summary="",
+    school_name="School",
+    city="Town",
+    country_code="FR",
+    school_type="primary",
+    age_min=8,
+    age_max=11,
+    looking_for_partners=True,
+    subjects=("history",),
+    languages=("fr",),
+)
+
+
+class Index:
+    """Writes documents for one owner each and runs searches."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.owners: dict[str, str] = {}
+
+    def now(self) -> datetime:
+        return utc_now(self.world.clock)
+
+    async def put(self, ref: str, **fields) -> SearchDocument:
+        if ref not in self.owners:
+            teacher = await self.world.teacher()
+            self.owners[ref] = teacher.user_id
+        doc = replace(BASE, ref_id=ref, owner_id=self.owners[ref], **fields)
+        async with self.world.services.db.transaction("test.put") as uow:
+            await uow.search.put(doc, self.now())
+        return doc
+
+    async def search(self, cursor: str | None = None, limit: int = 20, **request) -> SearchPage:
+        async with self.world.services.db.transaction("test.search") as uow:
+            return await uow.search.search(
+                SearchRequest(**request), now=self.now(), cursor=cursor, limit=limit
+            )
+
+    async def refs(self, **request) -> list[str]:
+        return [hit.ref_id for hit in (await self.search(**request)).hits]
+
+
+@pytest.fixture
+def index(world: World) -> Index:
+    return Index(world)
+
+
+async def test_accents_and_case_do_not_matter(index: Index):
+    await index.put("eleve", body="Un projet pour chaque élève de la classe")
+    await index.put("lodz", body="Szkoła w Łódź, Straße und Œuvre")
+    await index.put("other", body="Nothing to see")
+
+    assert await index.refs(text="eleve") == ["eleve"]
+    assert await index.refs(text="ELEVE") == ["eleve"]
+    assert await index.refs(text="Élève") == ["eleve"]
+    assert await index.refs(text="lodz szkola") == ["lodz"]
+    assert await index.refs(text="STRASSE oeuvre") == ["lodz"]
+
+
+async def test_greek_and_cyrillic_words_are_found_without_their_accents(index: Index):
+    await index.put("athens", body="Σχολείο στην Αθήνα")
+    await index.put("kyiv", body="Школа в Києві")
+    assert await index.refs(text="αθηνα") == ["athens"]
+    assert await index.refs(text="школа") == ["kyiv"]
+
+
+async def test_every_word_must_match(index: Index):
+    await index.put("both", body="climate theatre")
+    await index.put("one", body="climate only")
+    assert await index.refs(text="climate theatre") == ["both"]
+    assert sorted(await index.refs(text="climate")) == ["both", "one"]
+
+
+async def test_last_word_is_a_prefix_while_it_is_being_typed(index: Index):
+    await index.put("robotics", body="robotics club")
+    assert await index.refs(text="robo") == ["robotics"]
+    assert await index.refs(text="robo ") == []
+    assert await index.refs(text="robo club") == []
+    assert await index.refs(text="club robo") == ["robotics"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"',
+        '"unbalanced',
+        "climate*",
+        "*",
+        "NEAR(climate theatre)",
+        "climate NEAR theatre",
+        "-climate",
+        "climate AND OR NOT",
+        "title_text: climate",
+        "{title_text} : climate",
+        "climate & theatre | !x",
+        "climate:*",
+        "'; DROP TABLE users; --",
+        "^climate",
+        "c_fr",
+    ],
+)
+async def test_query_syntax_is_read_as_plain_words(index: Index, text: str):
+    await index.put("doc", body="climate theatre near and or not drop table users title text")
+    page = await index.search(text=text)
+    assert page.total == len(page.hits) <= 1
+
+
+async def test_query_words_never_match_filter_tags(index: Index):
+    await index.put("fr", country_code="FR", body="nothing")
+    assert await index.refs(text="c_fr") == []
+    assert await index.refs(text="c fr") == []
+
+
+async def test_title_words_rank_above_body_words(index: Index):
+    await index.put("body", title="Ada Teacher", body="astronomy and more words here")
+    await index.put("title", title="Astronomy club", body="more words here")
+    assert await index.refs(text="astronomy") == ["title", "body"]
+
+
+async def test_filters_combine_and_values_of_one_filter_are_alternatives(index: Index):
+    await index.put("fr-hist", country_code="FR", subjects=("history",), languages=("fr", "en"))
+    await index.put("de-hist", country_code="DE", subjects=("history",), languages=("de", "en"))
+    await index.put("it-math", country_code="IT", subjects=("mathematics",), languages=("it",))
+
+    assert sorted(await index.refs(countries=("FR", "DE"))) == ["de-hist", "fr-hist"]
+    assert await index.refs(countries=("FR", "DE"), languages=("de",)) == ["de-hist"]
+    assert await index.refs(subjects=("mathematics",)) == ["it-math"]
+    assert sorted(await index.refs(languages=("en",), subjects=("history",))) == [
+        "de-hist",
+        "fr-hist",
+    ]
+    assert await index.refs(countries=("ES",)) == []
+
+
+async def test_age_ranges_must_overlap(index: Index):
+    await index.put("young", age_min=6, age_max=9)
+    await index.put("teen", age_min=13, age_max=16)
+    assert await index.refs(age_min=8, age_max=12) == ["young"]
+    assert await index.refs(age_min=9, age_max=13) in (["teen", "young"], ["young", "teen"])
+    assert await index.refs(age_min=17, age_max=18) == []
+
+
+async def test_kind_school_type_and_looking_filters(index: Index):
+    await index.put("profile-looking", school_type="primary", looking_for_partners=True)
+    await index.put("profile-not", school_type="vocational", looking_for_partners=False)
+    await index.put("post", kind=SearchKind.POST, school_type="vocational")
+
+    assert await index.refs(kind=SearchKind.POST) == ["post"]
+    assert await index.refs(looking_for_partners=False) == ["profile-not"]
+    assert sorted(await index.refs(school_types=("vocational",))) == ["post", "profile-not"]
+
+
+async def test_open_to_keeps_posts_welcoming_that_country_or_any(index: Index):
+    await index.put("any", kind=SearchKind.POST)
+    await index.put("pl", kind=SearchKind.POST, wanted_countries=("PL", "CZ"))
+    await index.put("es", kind=SearchKind.POST, wanted_countries=("ES",))
+    await index.put("profile")
+    assert sorted(await index.refs(open_to="PL")) == ["any", "pl"]
+
+
+async def test_facets_count_the_whole_filtered_result_and_add_up(index: Index):
+    for i, (country, school_type) in enumerate(
+        [("FR", "primary"), ("FR", "primary"), ("DE", "vocational"), ("IT", "primary")]
+    ):
+        await index.put(
+            f"d{i}",
+            body="shared words",
+            country_code=country,
+            school_type=school_type,
+            subjects=("history", "art") if i % 2 else ("history",),
+            languages=("en",),
+        )
+    await index.put("unrelated", body="other", country_code="ES")
+
+    page = await index.search(text="shared", limit=1)
+
+    assert page.total == 4
+    assert len(page.hits) == 1
+    counts = {name: {f.value: f.count for f in facets} for name, facets in page.facets.items()}
+    assert counts["country"] == {"FR": 2, "DE": 1, "IT": 1}
+    assert sum(counts["country"].values()) == page.total
+    assert sum(counts["school_type"].values()) == page.total
+    assert sum(counts["kind"].values()) == page.total
+    assert counts["subject"] == {"history": 4, "art": 2}
+    assert counts["language"] == {"en": 4}
+    assert [f.value for f in page.facets["country"]] == ["FR", "DE", "IT"]
+
+    filtered = await index.search(text="shared", countries=("FR",))
+    assert filtered.total == 2
+    assert {f.value: f.count for f in filtered.facets["country"]} == {"FR": 2}
+
+
+async def test_pages_neither_repeat_nor_skip(index: Index):
+    # Equal scores (same text) and different ones: ties are broken by id.
+    for i in range(23):
+        await index.put(f"d{i:02d}", body="project " * (1 + i % 4) + f"filler{i}")
+    expected = await index.refs(text="project", limit=50)
+    assert len(expected) == 23
+    for text in ("project", ""):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = await index.search(text=text, cursor=cursor, limit=5)
+            assert page.total == 23
+            seen.extend(hit.ref_id for hit in page.hits)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)) == 23
+        if text:
+            assert seen == expected
+            relevances = [h.relevance for h in (await index.search(text=text, limit=50)).hits]
+            assert relevances == sorted(relevances, reverse=True)
+
+
+async def test_cursor_of_another_search_is_refused(index: Index):
+    for i in range(3):
+        await index.put(f"d{i}", body="project")
+    page = await index.search(text="project", limit=1)
+    assert page.next_cursor is not None
+    with pytest.raises(CodedError) as caught:
+        await index.search(text="other", cursor=page.next_cursor, limit=1)
+    assert caught.value.code is ErrorCode.INVALID_PAYLOAD
+    with pytest.raises(CodedError) as caught:
+        await index.search(text="project", cursor="not-a-cursor", limit=1)
+    assert caught.value.code is ErrorCode.INVALID_PAYLOAD
+
+
+async def test_expired_documents_drop_out(index: Index):
+    expires = index.now() + timedelta(days=2)
+    await index.put("post", kind=SearchKind.POST, body="garden", expires_at=expires)
+    assert await index.refs(text="garden") == ["post"]
+    index.world.clock.advance(2 * 24 * 3600)
+    page = await index.search(text="garden")
+    assert page.hits == () and page.total == 0
+    assert page.facets["country"] == ()
+
+
+async def test_replacing_a_document_reindexes_it(index: Index):
+    await index.put("doc", body="before")
+    await index.put("doc", body="after")
+    assert await index.refs(text="before") == []
+    assert await index.refs(text="after") == ["doc"]
+    assert (await index.search()).total == 1
+
+
+async def test_removed_documents_are_gone(index: Index):
+    await index.put("doc", body="garden")
+    async with index.world.services.db.transaction("test.remove") as uow:
+        await uow.search.remove(SearchKind.PROFILE, "doc")
+    assert await index.refs(text="garden") == []
+
+
+async def test_owner_suspension_hides_and_reinstatement_restores(index: Index, world: World):
+    await index.put("doc", body="garden")
+    admin = await world.platform_admin()
+    owner = index.owners["doc"]
+    validation = world.services.accounts.validation
+
+    await validation.decide(admin.principal, owner, AccountStatus.SUSPENDED, reason="test")
+    assert await index.refs(text="garden") == []
+    assert (await index.search()).total == 0
+
+    await validation.decide(admin.principal, owner, AccountStatus.VALIDATED, reason="test")
+    assert await index.refs(text="garden") == ["doc"]
+
+
+async def test_rebuild_keeps_every_document_findable(index: Index):
+    await index.put("a", body="garden")
+    await index.put("b", body="orchard")
+    async with index.world.services.db.transaction("test.rebuild") as uow:
+        await uow.search.rebuild()
+    assert await index.refs(text="garden") == ["a"]
+    assert await index.refs(text="orch") == ["b"]
