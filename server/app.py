@@ -17,7 +17,18 @@ from aiohttp import web
 from cluster import Clock
 
 from .config import Settings
-from .http import admin, auth, integrations, ops, pupils, reference
+from .http import (
+    admin,
+    auth,
+    integrations,
+    ops,
+    projects as project_routes,
+    pupils,
+    reference,
+    spaces,
+    spaces_files,
+    spaces_meetings,
+)
 from .http.endpoint import make_endpoint
 from .http.forwarding import ProxyPolicy
 from .http.middlewares import (
@@ -47,6 +58,10 @@ ROUTE_TABLES = (
     integrations.routes,
     reference.routes,
     ops.routes,
+    project_routes.routes,
+    spaces.routes,
+    spaces_files.routes,
+    spaces_meetings.routes,
 )
 
 

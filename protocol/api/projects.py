@@ -246,3 +246,11 @@ class ProjectAuditView(ResponseModel):
     action: str
     subject_id: str
     details: dict[str, str]
+
+
+class InvitationListView(ResponseModel):
+    invitations: list[InvitationView]
+
+
+class ApprovalListView(ResponseModel):
+    approvals: list[ApprovalView]

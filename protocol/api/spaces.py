@@ -328,3 +328,11 @@ class SchoolCalendarView(ResponseModel):
     holidays: list[dict[str, str]]
     is_default: bool
     """True while nobody of the school has set it: country zone, default hours."""
+
+
+class PostListView(ResponseModel):
+    posts: list[PostView]
+
+
+class BulletinListView(ResponseModel):
+    posts: list[BulletinPostView]
