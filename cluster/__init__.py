@@ -9,7 +9,7 @@ by the factory and are nobody else's business.
 
 from .clock import SystemClock
 from .errors import ClusterUnavailable, InvalidClusterMessage
-from .factory import Cluster, build_cluster
+from .factory import Cluster, RoomStoreOptions, build_cluster
 from .messages import (
     KNOWN_KINDS,
     ClusterMessage,
@@ -20,10 +20,23 @@ from .messages import (
     parse_message,
 )
 from .ports import Bus, Clock, ClusterHealth, RateLimiter, Subscription
+from .ports_rooms import (
+    KEEP_WAKE,
+    NO_WAKE,
+    Commit,
+    EventLog,
+    FeedSubscription,
+    LoggedEvent,
+    NewEvent,
+    RoomRecord,
+    RoomState,
+)
 from .rates import RateDecision, RateRule
 
 __all__ = [
+    "KEEP_WAKE",
     "KNOWN_KINDS",
+    "NO_WAKE",
     "Bus",
     "Clock",
     "Cluster",
@@ -31,11 +44,19 @@ __all__ = [
     "ClusterMessage",
     "ClusterMessageBase",
     "ClusterUnavailable",
+    "Commit",
+    "EventLog",
+    "FeedSubscription",
     "InvalidClusterMessage",
+    "LoggedEvent",
+    "NewEvent",
     "Ping",
     "RateDecision",
     "RateLimiter",
     "RateRule",
+    "RoomRecord",
+    "RoomState",
+    "RoomStoreOptions",
     "Subscription",
     "SystemClock",
     "UserSessionsRevoked",

@@ -45,6 +45,26 @@ class RedisKeys:
         """
         return f"{self.namespace}:rate:{rule_name}:{key}"
 
+    def room_state(self, room_id: str) -> str:
+        """The hash of a live room's fields (and its version, ``_v``)."""
+        return f"{self.namespace}:room:{room_id}:state"
+
+    def room_seq(self, room_id: str) -> str:
+        """The counter of a live room's event sequence numbers."""
+        return f"{self.namespace}:room:{room_id}:seq"
+
+    def room_log(self, room_id: str) -> str:
+        """The list of a live room's latest events, oldest first."""
+        return f"{self.namespace}:room:{room_id}:log"
+
+    def room_wakes(self) -> str:
+        """The sorted set of rooms by the wall time they want to be woken at."""
+        return f"{self.namespace}:rooms:wakes"
+
+    def room_feed_channel(self) -> str:
+        """The pub/sub channel carrying every room's new events, in order."""
+        return f"{self.namespace}:rooms:feed"
+
     def all_keys_pattern(self) -> str:
         """A ``SCAN MATCH`` pattern for every key of this namespace."""
         return f"{self.namespace}:*"

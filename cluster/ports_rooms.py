@@ -1,0 +1,204 @@
+"""Ports for live rooms: shared room state and the room's sequenced event log.
+
+A room's state is a flat map of named fields (``meta``, ``p:<participant>``,
+...) holding opaque text; what the text means is the domain's business
+(``rooms.state``). Every change is a ``Commit``: optimistic (it names the
+version, or the exact field values, it was computed from, and is refused if
+they changed), and atomic with the events it appends to the room's log. So the
+order of ``seq`` is the order in which the room changed, on every node.
+
+The log keeps the room's latest events for replay to reconnecting clients and
+delivers every appended event, in ``seq`` order per room, to the subscribers
+of every node (``EventLog.subscribe``), including the node that appended it:
+local and remote clients see one order.
+
+Implementations: ``cluster.memory_rooms`` (one process) and
+``cluster.redis.room_state`` (several nodes). Both are held to
+``tests/contract/test_room_state.py`` and ``tests/contract/test_event_log.py``.
+This module declares interfaces and value types only: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Protocol
+
+from protocol.ids import RoomId
+
+KEEP_WAKE = -1.0
+"""``Commit.wake_at`` value that leaves the room's wake-up time as it is."""
+NO_WAKE = 0.0
+"""``Commit.wake_at`` value that clears the room's wake-up time."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append to a room's log."""
+
+    audience: str
+    """Who may see it: ``all``, ``staff``, ``group:<id>`` or ``user:<id>``."""
+    name: str
+    """The wire event name."""
+    body: str
+    """The event as a JSON object, without ``seq`` (the log adds it first)."""
+    effects: str = ""
+    """JSON list of node-local effects on connections (``""``: none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An event as the log keeps and delivers it."""
+
+    room_id: RoomId
+    seq: int
+    audience: str
+    name: str
+    payload: str
+    """The JSON object sent to clients: ``{"seq": <seq>, ...body}``."""
+    effects: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRecord:
+    """A room's fields and their version (0 and empty for a room never written)."""
+
+    fields: Mapping[str, str]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """One atomic change of a room: guards, field writes, events and wake-up time.
+
+    A commit that writes or deletes fields bumps the room's version by one.
+    """
+
+    expect_version: int | None = None
+    """Refuse the commit unless the room is still at this version."""
+    expect_fields: Mapping[str, str | None] = field(default_factory=dict)
+    """Refuse the commit unless these fields still hold these values (None: absent)."""
+    set_fields: Mapping[str, str] = field(default_factory=dict)
+    delete_fields: Sequence[str] = ()
+    events: Sequence[NewEvent] = ()
+    wake_at: float = KEEP_WAKE
+    """Wall time at which the room wants ``RoomState.due`` to name it again;
+    ``NO_WAKE`` clears it, ``KEEP_WAKE`` leaves it."""
+
+    @property
+    def writes(self) -> bool:
+        """Whether the commit changes fields (and so the version)."""
+        return bool(self.set_fields or self.delete_fields)
+
+
+class RoomState(Protocol):
+    """Every room's fields, shared by every node, changed by atomic commits."""
+
+    async def load(self, room_id: RoomId) -> RoomRecord:
+        """Read every field of a room and its version.
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached.
+        """
+        ...
+
+    async def load_fields(self, room_id: RoomId, names: Sequence[str]) -> list[str | None]:
+        """Read some fields (None where absent), without the version.
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached.
+        """
+        ...
+
+    async def commit(self, room_id: RoomId, commit: Commit) -> list[int] | None:
+        """Apply a commit atomically, if its guards hold.
+
+        Returns:
+            The ``seq`` of each appended event, in order; ``None`` when a guard
+            failed, in which case nothing changed.
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached (the
+                commit may or may not have been applied).
+        """
+        ...
+
+    async def delete(self, room_id: RoomId) -> None:
+        """Forget a room: its fields, log, sequence counter and wake-up time.
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached.
+        """
+        ...
+
+    async def due(self, now: float, limit: int = 100) -> list[RoomId]:
+        """Rooms whose wake-up time is at or before ``now``, earliest first.
+
+        A room stays due until a commit moves or clears its wake-up time, so
+        every node may see it: the domain's commit decides who acts, once.
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached.
+        """
+        ...
+
+
+class FeedSubscription(Protocol):
+    """Events appended to any room, delivered in ``seq`` order per room.
+
+    An async context manager and an async iterator, like ``cluster.Subscription``.
+    """
+
+    async def __aenter__(self) -> FeedSubscription: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def __aiter__(self) -> FeedSubscription: ...
+
+    async def __anext__(self) -> LoggedEvent:
+        """Wait for the next event.
+
+        Raises:
+            StopAsyncIteration: The log was closed and the buffer is empty.
+        """
+        ...
+
+    @property
+    def dropped(self) -> int:
+        """Events lost because this subscription's buffer was full."""
+        ...
+
+
+class EventLog(Protocol):
+    """Each room's latest events, for replay, and the feed of new ones."""
+
+    async def since(self, room_id: RoomId, seq: int) -> list[LoggedEvent] | None:
+        """The events after ``seq``, in order.
+
+        Returns:
+            The events (empty when ``seq`` is the latest); ``None`` when some
+            of them are no longer kept, or ``seq`` is ahead of the log (another
+            session's number): the caller needs a full snapshot instead.
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached.
+        """
+        ...
+
+    async def last_seq(self, room_id: RoomId) -> int:
+        """The room's latest ``seq`` (0 if none).
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached.
+        """
+        ...
+
+    def subscribe(self) -> FeedSubscription:
+        """Create a subscription to every room's new events; enter it to start."""
+        ...
