@@ -85,7 +85,7 @@ class StaffService:
         country = None
         if kind is AccountKind.NSO_ADMIN:
             found = country_table().find(country_code or "")
-            if found is None:
+            if found is None or not found.is_participating(utc_now(self._clock).date()):
                 raise InvalidPayload(
                     "an NSO admin needs a participating country",
                     details={"field": "country_code"},
