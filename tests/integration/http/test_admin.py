@@ -364,8 +364,8 @@ async def test_platform_admin_creates_another_platform_admin(app_client, world):
     ],
 )
 async def test_invalid_admin_is_refused(app_client, world, changes, field):
-    body = {"kind": "nso_admin", "email": "new-nso@example.org", "full_name": "New NSO"}
-    body.update({"country_code": "FR", **changes})
+    body: dict[str, Any] = {"kind": "nso_admin", "email": "new-nso@example.org"}
+    body.update({"full_name": "New NSO", "country_code": "FR", **changes})
     response = await _create_admin(world, {k: v for k, v in body.items() if v is not None})
     problem = await expect_problem(response, 400, "invalid_payload")
     assert problem["details"]["field"] == field
