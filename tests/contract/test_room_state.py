@@ -9,44 +9,21 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 
 from cluster import KEEP_WAKE, NO_WAKE, Commit, NewEvent, RoomState
-from cluster.memory_rooms import InMemoryRooms
 from protocol.ids import RoomId
+from tests.contract.room_stores import Stores, open_stores
 
 LOG_CAPACITY = 5
-
-
-@dataclass
-class Stores:
-    a: RoomState
-    b: RoomState
 
 
 @pytest.fixture
 async def stores(redis_url: str | None, namespace: str) -> AsyncIterator[Stores]:
     """Two nodes' views of one room store, of the chosen backend."""
-    if redis_url is None:
-        async with InMemoryRooms(log_capacity=LOG_CAPACITY) as memory:
-            yield Stores(memory, memory)
-        return
-    from cluster.redis import RedisKeys, open_client
-    from cluster.redis.room_state import RedisRooms
-
-    keys = RedisKeys(namespace)
-    client_a, client_b = open_client(redis_url), open_client(redis_url)
-    try:
-        async with (
-            RedisRooms(client_a, keys=keys, log_capacity=LOG_CAPACITY) as a,
-            RedisRooms(client_b, keys=keys, log_capacity=LOG_CAPACITY) as b,
-        ):
-            yield Stores(a, b)
-    finally:
-        await client_a.aclose()
-        await client_b.aclose()
+    async with open_stores(redis_url, namespace, log_capacity=LOG_CAPACITY) as opened:
+        yield opened
 
 
 @pytest.fixture
