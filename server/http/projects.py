@@ -125,7 +125,7 @@ async def set_project_status(ctx: Ctx, project_id: str, body: ProjectStatusReque
     summary="Members of a project space",
     tags=TAGS,
 )
-async def list_members(ctx: Ctx, project_id: str) -> MemberListView:
+async def list_project_members(ctx: Ctx, project_id: str) -> MemberListView:
     members = await ctx.services.projects.members.list_members(ctx.actor, ProjectId(project_id))
     return MemberListView(members=[member_view(m) for m in members])
 
@@ -138,7 +138,7 @@ async def list_members(ctx: Ctx, project_id: str) -> MemberListView:
     status=201,
     errors=(409,),
 )
-async def add_pupils(ctx: Ctx, project_id: str, body: AddPupilsRequest) -> MemberListView:
+async def add_project_pupils(ctx: Ctx, project_id: str, body: AddPupilsRequest) -> MemberListView:
     """Teacher admins only, and only pupils of their own school; all or none."""
     added = await ctx.services.projects.members.add_pupils(
         ctx.actor,
@@ -173,7 +173,7 @@ async def change_member_role(
     tags=TAGS,
     errors=(409,),
 )
-async def remove_member(ctx: Ctx, project_id: str, user_id: str) -> None:
+async def remove_project_member(ctx: Ctx, project_id: str, user_id: str) -> None:
     """Teacher admins remove others; anyone but the founders may leave."""
     await ctx.services.projects.members.remove(ctx.actor, ProjectId(project_id), UserId(user_id))
 

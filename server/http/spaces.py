@@ -64,14 +64,14 @@ async def get_space(ctx: Ctx, project_id: str) -> SpaceView:
 
 
 @routes.get(f"{BASE}/pages", access=Access.ACTIVE, summary="Pages of a space", tags=TAGS)
-async def list_pages(ctx: Ctx, project_id: str) -> PageListView:
+async def list_space_pages(ctx: Ctx, project_id: str) -> PageListView:
     """Only the pages the caller may see; drafts only for their editors."""
     pages = await ctx.services.projects.pages.list_pages(ctx.actor, ProjectId(project_id))
     return PageListView(pages=[page_summary_view(p) for p in pages])
 
 
 @routes.post(f"{BASE}/pages", access=Access.ACTIVE, summary="Create a page", tags=TAGS, status=201)
-async def create_page(ctx: Ctx, project_id: str, body: CreatePageRequest) -> PageView:
+async def create_space_page(ctx: Ctx, project_id: str, body: CreatePageRequest) -> PageView:
     """Teacher admins, teachers and pupil admins; only teachers make pages public."""
     page = await ctx.services.projects.pages.create_page(
         ctx.actor, ProjectId(project_id), PageDraft(**body.model_dump())
@@ -80,13 +80,15 @@ async def create_page(ctx: Ctx, project_id: str, body: CreatePageRequest) -> Pag
 
 
 @routes.get(f"{BASE}/pages/{{page_id}}", access=Access.ACTIVE, summary="A page", tags=TAGS)
-async def get_page(ctx: Ctx, project_id: str, page_id: str) -> PageView:
+async def get_space_page(ctx: Ctx, project_id: str, page_id: str) -> PageView:
     page = await ctx.services.projects.pages.get_page(ctx.actor, ProjectId(project_id), page_id)
     return page_view(page)
 
 
 @routes.patch(f"{BASE}/pages/{{page_id}}", access=Access.ACTIVE, summary="Edit a page", tags=TAGS)
-async def update_page(ctx: Ctx, project_id: str, page_id: str, body: UpdatePageRequest) -> PageView:
+async def update_space_page(
+    ctx: Ctx, project_id: str, page_id: str, body: UpdatePageRequest
+) -> PageView:
     """Editors of the page (by its edit scope); absent fields are kept."""
     pages = ctx.services.projects.pages
     current = await pages.get_page(ctx.actor, ProjectId(project_id), page_id)
@@ -103,7 +105,7 @@ async def update_page(ctx: Ctx, project_id: str, page_id: str, body: UpdatePageR
 @routes.delete(
     f"{BASE}/pages/{{page_id}}", access=Access.ACTIVE, summary="Delete a page", tags=TAGS
 )
-async def delete_page(ctx: Ctx, project_id: str, page_id: str) -> None:
+async def delete_space_page(ctx: Ctx, project_id: str, page_id: str) -> None:
     """Its author or a teacher admin."""
     await ctx.services.projects.pages.delete_page(ctx.actor, ProjectId(project_id), page_id)
 
@@ -142,7 +144,7 @@ async def get_public_page(ctx: Ctx, project_id: str, page_id: str) -> PublicPage
 
 
 @routes.get(f"{BASE}/forum", access=Access.ACTIVE, summary="Forum discussions", tags=TAGS)
-async def list_discussions(ctx: Ctx, project_id: str) -> DiscussionListView:
+async def list_forum_discussions(ctx: Ctx, project_id: str) -> DiscussionListView:
     found = await ctx.services.projects.forum.list_discussions(ctx.actor, ProjectId(project_id))
     return DiscussionListView(discussions=[discussion_view(d) for d in found])
 
@@ -150,7 +152,7 @@ async def list_discussions(ctx: Ctx, project_id: str) -> DiscussionListView:
 @routes.post(
     f"{BASE}/forum", access=Access.ACTIVE, summary="Open a discussion", tags=TAGS, status=201
 )
-async def create_discussion(
+async def create_forum_discussion(
     ctx: Ctx, project_id: str, body: CreateDiscussionRequest
 ) -> DiscussionView:
     """Teacher admins only."""
@@ -166,7 +168,7 @@ async def create_discussion(
     summary="Threads of a discussion",
     tags=TAGS,
 )
-async def list_threads(ctx: Ctx, project_id: str, discussion_id: str) -> ThreadListView:
+async def list_forum_threads(ctx: Ctx, project_id: str, discussion_id: str) -> ThreadListView:
     found = await ctx.services.projects.forum.list_threads(
         ctx.actor, ProjectId(project_id), discussion_id
     )
@@ -180,7 +182,7 @@ async def list_threads(ctx: Ctx, project_id: str, discussion_id: str) -> ThreadL
     tags=TAGS,
     status=201,
 )
-async def create_thread(
+async def create_forum_thread(
     ctx: Ctx, project_id: str, discussion_id: str, body: CreateThreadRequest
 ) -> ThreadView:
     """Teacher admins, teachers and pupil admins; the body is the first post."""
@@ -196,7 +198,7 @@ async def create_thread(
     summary="Posts of a thread",
     tags=TAGS,
 )
-async def list_posts(ctx: Ctx, project_id: str, thread_id: str) -> PostListView:
+async def list_forum_posts(ctx: Ctx, project_id: str, thread_id: str) -> PostListView:
     found = await ctx.services.projects.forum.list_posts(
         ctx.actor, ProjectId(project_id), thread_id
     )
@@ -221,7 +223,7 @@ async def reply_in_thread(
 
 
 @routes.get(f"{BASE}/bulletin", access=Access.ACTIVE, summary="The teacher bulletin", tags=TAGS)
-async def list_bulletin(ctx: Ctx, project_id: str) -> BulletinListView:
+async def list_teacher_bulletin(ctx: Ctx, project_id: str) -> BulletinListView:
     """Teacher admins and teachers; never pupils."""
     found = await ctx.services.projects.bulletin.list_posts(ctx.actor, ProjectId(project_id))
     return BulletinListView(posts=[bulletin_view(p) for p in found])
@@ -234,6 +236,8 @@ async def list_bulletin(ctx: Ctx, project_id: str) -> BulletinListView:
     tags=TAGS,
     status=201,
 )
-async def post_bulletin(ctx: Ctx, project_id: str, body: BulletinPostRequest) -> BulletinPostView:
+async def post_teacher_bulletin(
+    ctx: Ctx, project_id: str, body: BulletinPostRequest
+) -> BulletinPostView:
     post = await ctx.services.projects.bulletin.post(ctx.actor, ProjectId(project_id), body.body)
     return bulletin_view(post)

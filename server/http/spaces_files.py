@@ -40,7 +40,7 @@ DOWNLOAD_CSP = "sandbox; default-src 'none'"
 
 
 @routes.get(f"{BASE}/folders", access=Access.ACTIVE, summary="Material folders", tags=TAGS)
-async def list_folders(ctx: Ctx, project_id: str) -> FolderListView:
+async def list_material_folders(ctx: Ctx, project_id: str) -> FolderListView:
     found = await ctx.services.projects.materials.list_folders(ctx.actor, ProjectId(project_id))
     return FolderListView(folders=[folder_view(f) for f in found])
 
@@ -48,7 +48,9 @@ async def list_folders(ctx: Ctx, project_id: str) -> FolderListView:
 @routes.post(
     f"{BASE}/folders", access=Access.ACTIVE, summary="Create a folder", tags=TAGS, status=201
 )
-async def create_folder(ctx: Ctx, project_id: str, body: CreateFolderRequest) -> FolderView:
+async def create_material_folder(
+    ctx: Ctx, project_id: str, body: CreateFolderRequest
+) -> FolderView:
     """Teacher admins and teachers."""
     folder = await ctx.services.projects.materials.create_folder(
         ctx.actor, ProjectId(project_id), body.title
@@ -57,7 +59,9 @@ async def create_folder(ctx: Ctx, project_id: str, body: CreateFolderRequest) ->
 
 
 @routes.get(f"{BASE}/materials", access=Access.ACTIVE, summary="Materials", tags=TAGS)
-async def list_materials(ctx: Ctx, project_id: str, query: MaterialListQuery) -> Page[MaterialView]:
+async def list_project_materials(
+    ctx: Ctx, project_id: str, query: MaterialListQuery
+) -> Page[MaterialView]:
     found = await ctx.services.projects.materials.list_materials(
         ctx.actor,
         ProjectId(project_id),
@@ -103,7 +107,7 @@ upload_material.max_body_bytes = UPLOAD_CEILING_BYTES  # type: ignore[attr-defin
 @routes.get(
     f"{BASE}/materials/{{material_id}}", access=Access.ACTIVE, summary="A material", tags=TAGS
 )
-async def get_material(ctx: Ctx, project_id: str, material_id: str) -> MaterialView:
+async def get_project_material(ctx: Ctx, project_id: str, material_id: str) -> MaterialView:
     material = await ctx.services.projects.materials.get_material(
         ctx.actor, ProjectId(project_id), material_id
     )
@@ -144,7 +148,7 @@ async def download_material(ctx: Ctx, project_id: str, material_id: str) -> web.
     summary="Delete a material",
     tags=TAGS,
 )
-async def delete_material(ctx: Ctx, project_id: str, material_id: str) -> None:
+async def delete_project_material(ctx: Ctx, project_id: str, material_id: str) -> None:
     """Its uploader or a teacher admin."""
     await ctx.services.projects.materials.delete_material(
         ctx.actor, ProjectId(project_id), material_id

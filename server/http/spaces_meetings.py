@@ -31,7 +31,7 @@ def _meetings(seen: MeetingsSeen) -> list[MeetingView]:
 
 
 @routes.get(f"{BASE}/meetings", access=Access.ACTIVE, summary="Scheduled meetings", tags=TAGS)
-async def list_meetings(ctx: Ctx, project_id: str) -> MeetingListView:
+async def list_project_meetings(ctx: Ctx, project_id: str) -> MeetingListView:
     """Only meetings whose audience includes the caller, in the caller's time zone."""
     seen = await ctx.services.projects.meetings.list_meetings(ctx.actor, ProjectId(project_id))
     return MeetingListView(meetings=_meetings(seen))
@@ -61,7 +61,7 @@ async def schedule_meeting(ctx: Ctx, project_id: str, body: CreateMeetingRequest
 
 
 @routes.get(f"{BASE}/meetings/{{meeting_id}}", access=Access.ACTIVE, summary="A meeting", tags=TAGS)
-async def get_meeting(ctx: Ctx, project_id: str, meeting_id: str) -> MeetingView:
+async def get_project_meeting(ctx: Ctx, project_id: str, meeting_id: str) -> MeetingView:
     seen = await ctx.services.projects.meetings.get_meeting(
         ctx.actor, ProjectId(project_id), meeting_id
     )

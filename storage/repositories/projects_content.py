@@ -564,12 +564,12 @@ class SqlSpaceContentRepo:
         query = self._meeting_query().where(
             Meeting.id == meeting_id, Meeting.project_id == project_id
         )
-        rows = (await self._session.execute(query)).tuples().all()
+        rows = (await self._session.execute(query)).all()
         return (await self._meetings(rows))[0] if rows else None
 
     async def find_meeting_by_room(self, room_id: RoomId) -> MeetingRecord | None:
         query = self._meeting_query().where(Meeting.room_id == room_id)
-        rows = (await self._session.execute(query)).tuples().all()
+        rows = (await self._session.execute(query)).all()
         return (await self._meetings(rows))[0] if rows else None
 
     async def list_meetings(self, project_id: ProjectId) -> list[MeetingRecord]:
@@ -579,5 +579,5 @@ class SqlSpaceContentRepo:
             .where(Meeting.project_id == project_id)
             .order_by(Meeting.starts_at, Meeting.id)
         )
-        rows = (await self._session.execute(query)).tuples().all()
+        rows = (await self._session.execute(query)).all()
         return await self._meetings(rows)
