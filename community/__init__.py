@@ -24,8 +24,19 @@ from .errors import (
 from .integrations import IssuedApiKey, MintedJoinToken
 from .mail import Mailer, MailMessage
 from .network.contacts import ContactService
-from .network.errors import ContactCooldown, ContactExists, ContactWithSelf, NotYours
+from .network.errors import (
+    ContactCooldown,
+    ContactExists,
+    ContactWithSelf,
+    NotYours,
+    TooManyPosts,
+)
+from .network.nsos import CountryDetail, Nso, describe_country, nso_table
+from .network.posts import PartnerPost, PartnerPostService, PostChanges, PostDraft
+from .network.profiles import ProfileDraft, TeacherProfile, TeacherProfileService
+from .network.search import PartnerSearchService
 from .network.settings import NetworkSettings
+from .network.vocabulary import Term, Vocabulary, vocabulary
 from .principal import Integration, Principal
 from .projects.calendars import EffectiveCalendar
 from .projects.directory import ProjectDirectory, ProjectMember, may_join_meeting
@@ -56,6 +67,7 @@ __all__ = [
     "ContactService",
     "ContactWithSelf",
     "Country",
+    "CountryDetail",
     "CountryGroup",
     "CreatedStaff",
     "EffectiveCalendar",
@@ -74,8 +86,15 @@ __all__ = [
     "NetworkSettings",
     "NewSchool",
     "NotYours",
+    "Nso",
     "PageDraft",
+    "PartnerPost",
+    "PartnerPostService",
+    "PartnerSearchService",
+    "PostChanges",
+    "PostDraft",
     "Principal",
+    "ProfileDraft",
     "ProjectDirectory",
     "ProjectForm",
     "ProjectMember",
@@ -85,10 +104,15 @@ __all__ = [
     "PublicProject",
     "SignedIn",
     "SpaceOverview",
+    "TeacherProfile",
+    "TeacherProfileService",
     "TeacherRegistration",
+    "Term",
     "TokenExpired",
     "TokenInvalid",
     "TokenRevoked",
+    "TooManyPosts",
+    "Vocabulary",
     "WeakPassword",
     "build_account_services",
     "build_network_services",
@@ -96,6 +120,9 @@ __all__ = [
     "cap_grants",
     "clean_display_text",
     "country_table",
+    "describe_country",
     "may_join_meeting",
     "may_take_role",
+    "nso_table",
+    "vocabulary",
 ]

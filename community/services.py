@@ -25,7 +25,11 @@ from .auth.tokens import TokenSigner, derive_key
 from .integrations import IntegrationService
 from .mail import Mailer
 from .network.contacts import ContactService
+from .network.posts import PartnerPostService
+from .network.profiles import TeacherProfileService
+from .network.search import PartnerSearchService
 from .network.settings import NetworkSettings
+from .network.vocabulary import vocabulary
 from .schools import SchoolService
 from .settings import AccountSettings
 
@@ -120,6 +124,9 @@ class NetworkServices:
     """Every service of the networking area (profiles, contacts, posts, search)."""
 
     contacts: ContactService
+    profiles: TeacherProfileService
+    posts: PartnerPostService
+    search: PartnerSearchService
 
 
 def build_network_services(
@@ -127,8 +134,12 @@ def build_network_services(
 ) -> NetworkServices:
     """Wire the networking services together."""
     settings = settings or NetworkSettings()
+    clock, terms = cluster.clock, vocabulary()
     return NetworkServices(
         contacts=ContactService(
-            db=db, limiter=cluster.rate_limiter, clock=cluster.clock, settings=settings
+            db=db, limiter=cluster.rate_limiter, clock=clock, settings=settings
         ),
+        profiles=TeacherProfileService(db=db, clock=clock, vocabulary=terms),
+        posts=PartnerPostService(db=db, clock=clock, vocabulary=terms, settings=settings),
+        search=PartnerSearchService(db=db, clock=clock, vocabulary=terms),
     )

@@ -21,6 +21,7 @@ from .http import (
     admin,
     auth,
     integrations,
+    network,
     ops,
     projects as project_routes,
     pupils,
@@ -62,6 +63,7 @@ ROUTE_TABLES = (
     spaces.routes,
     spaces_files.routes,
     spaces_meetings.routes,
+    network.routes,
 )
 
 

@@ -9,7 +9,8 @@ Hierarchy::
      │    └── NotYours             someone else's profile, post or request
      └── Conflict
           ├── ContactExists        the pair is already contacts, or a request waits
-          └── ContactCooldown      declined recently; ``details["retry_after_s"]``
+          ├── ContactCooldown      declined recently; ``details["retry_after_s"]``
+          └── TooManyPosts         the author has the most open posts allowed
 """
 
 from __future__ import annotations
@@ -43,3 +44,7 @@ class ContactCooldown(Conflict):
 class NotYours(Forbidden):
     """Only the owner (the profile's teacher, the post's author, the request's
     addressee) may do this."""
+
+
+class TooManyPosts(Conflict):
+    """The author has as many open posts as allowed; close one first."""

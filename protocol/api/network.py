@@ -84,6 +84,7 @@ class NsoView(ResponseModel):
     website: str | None = None
     source: str
     """Where the entry comes from."""
+    note: str | None = None
 
 
 class CountryDetailView(ResponseModel):
@@ -96,7 +97,8 @@ class CountryDetailView(ResponseModel):
     joined: date | None = None
     left: date | None = None
     is_participating: bool
-    nso: NsoView
+    nso: NsoView | None = None
+    """None for a country that no longer takes part."""
     version: str
     """Review date of the reference data."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, and_, delete, exists, or_, select, update
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocol.api.accounts import AccountStatus
@@ -360,6 +360,19 @@ class SqlPostRepo:
 
     async def delete_post(self, post_id: str) -> None:
         await self._session.execute(delete(PartnerPost).where(PartnerPost.id == post_id))
+
+    async def count_open_posts(self, author_id: UserId, now: datetime) -> int:
+        """An author's open posts that have not expired."""
+        count = await self._session.scalar(
+            select(func.count())
+            .select_from(PartnerPost)
+            .where(
+                PartnerPost.author_id == author_id,
+                PartnerPost.status == PostStatus.OPEN.value,
+                PartnerPost.expires_at > now,
+            )
+        )
+        return int(count or 0)
 
     async def list_posts(
         self, author_id: UserId, *, only_visible_at: datetime | None, cursor: str | None, limit: int
