@@ -18,6 +18,7 @@ from .repositories.network import SqlContactRepo, SqlPostRepo, SqlProfileRepo
 from .repositories.projects import SqlProjectRepo
 from .repositories.projects_calendar import SqlSchoolCalendarRepo
 from .repositories.projects_content import SqlSpaceContentRepo
+from .repositories.rooms import SqlRoomRepo
 from .repositories.schools import SqlSchoolRepo
 from .repositories.tokens import SqlTokenRepo
 from .search import SqlSearchIndex, search_index
@@ -78,3 +79,7 @@ class UnitOfWork:
     def search(self) -> SqlSearchIndex:
         """Partner search: FTS5 on SQLite, tsvector on PostgreSQL."""
         return search_index(self.session, self.dialect)
+
+    @cached_property
+    def rooms(self) -> SqlRoomRepo:
+        return SqlRoomRepo(self.session)
