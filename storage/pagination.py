@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any
 
 from protocol.errors import InvalidPayload
@@ -23,8 +24,13 @@ def encode_cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
+def decode_cursor(cursor: str, arity: int, *, kinds: tuple[type, ...] | None = None) -> list[Any]:
     """Decode a cursor made by :func:`encode_cursor`.
+
+    Args:
+        kinds: The type of each element; a cursor whose elements have other
+            types (forged by a client) is refused here rather than reaching
+            the query, where PostgreSQL would fail on it.
 
     Raises:
         InvalidPayload: The cursor is not one we made.
@@ -38,4 +44,21 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         raise InvalidPayload("cursor is not valid; start again without it") from exc
     if not isinstance(key, list) or len(key) != arity:
         raise InvalidPayload("cursor is not valid; start again without it")
+    if kinds is not None and any(type(v) is not k for v, k in zip(key, kinds, strict=True)):
+        raise InvalidPayload("cursor is not valid; start again without it")
     return key
+
+
+def cursor_datetime(value: str) -> datetime:
+    """A timezone-aware timestamp from a cursor element.
+
+    Raises:
+        InvalidPayload: Not an ISO timestamp with a time zone.
+    """
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidPayload("cursor is not valid; start again without it") from exc
+    if parsed.tzinfo is None:
+        raise InvalidPayload("cursor is not valid; start again without it")
+    return parsed

@@ -11,7 +11,7 @@ from protocol.api.accounts import AccountKind, AccountStatus
 from protocol.errors import NotFound
 from protocol.ids import SchoolId, UserId
 
-from ..pagination import decode_cursor, encode_cursor
+from ..pagination import cursor_datetime, decode_cursor, encode_cursor
 from ..records import (
     AuthSubjectRecord,
     CredentialRecord,
@@ -249,8 +249,8 @@ class SqlAccountRepo:
         if country_code is not None:
             query = query.where(School.country_code == country_code)
         if cursor is not None:
-            created, last_id = decode_cursor(cursor, 2)
-            created_at = datetime.fromisoformat(created)
+            created, last_id = decode_cursor(cursor, 2, kinds=(str, str))
+            created_at = cursor_datetime(created)
             query = query.where(
                 (User.created_at > created_at)
                 | ((User.created_at == created_at) & (User.id > last_id))
@@ -369,7 +369,7 @@ class SqlAccountRepo:
         if class_label is not None:
             query = query.where(Pupil.class_label == class_label)
         if cursor is not None:
-            label, name, last_id = decode_cursor(cursor, 3)
+            label, name, last_id = decode_cursor(cursor, 3, kinds=(str, str, str))
             query = query.where(
                 (Pupil.class_label > label)
                 | ((Pupil.class_label == label) & (Pupil.display_name > name))

@@ -91,7 +91,7 @@ class SqlSchoolRepo:
             escaped = escaped.replace("_", "\\_")
             query = query.where(func.lower(School.name).like(f"{escaped}%", escape="\\"))
         if cursor is not None:
-            name, last_id = decode_cursor(cursor, 2)
+            name, last_id = decode_cursor(cursor, 2, kinds=(str, str))
             query = query.where(
                 (School.name > name) | ((School.name == name) & (School.id > last_id))
             )
