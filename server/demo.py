@@ -16,6 +16,7 @@ from community import IssuedPupil, NewSchool, Principal, TeacherRegistration
 from protocol.api.accounts import AccountKind, AccountStatus, RoleAtSchool, SchoolType
 from protocol.ids import UserId
 
+from .demo_projects import PUPILS_PER_SCHOOL, load_demo_project
 from .services import Services
 
 DEMO_DOMAIN = "demo.jumelage.example"
@@ -118,6 +119,8 @@ class DemoResult:
     nso_admins: list[str] = field(default_factory=list)
     teachers: list[str] = field(default_factory=list)
     pupils: dict[str, list[IssuedPupil]] = field(default_factory=dict)
+    project_id: str = ""
+    """The demo's European project (FR and DE)."""
 
 
 class DemoAlreadyLoaded(Exception):
@@ -239,6 +242,20 @@ async def load_demo(services: Services, progress: Progress) -> DemoResult:
             )
             done += count
             progress(f"      {done}/{total} pupils")
+
+    def first_pupils(school_key: str) -> list[UserId]:
+        school = next(s for s in SCHOOLS if s.key == school_key)
+        group = f"{school.name} ({school.country}) — {school.classes[0][0]}"
+        return [p.record.user_id for p in result.pupils[group][:PUPILS_PER_SCHOOL]]
+
+    result.project_id = await load_demo_project(
+        services,
+        email=_email,
+        password=DEMO_PASSWORD,
+        client=DEMO_CLIENT,
+        pupil_ids={"founder": first_pupils("lyon"), "co_founder": first_pupils("koeln")},
+        progress=progress,
+    )
     return result
 
 
@@ -248,6 +265,7 @@ def describe(result: DemoResult, base_url: str) -> str:
         "",
         f"Demo loaded. Every adult's password is: {DEMO_PASSWORD}",
         f"  platform admin : {result.platform_admin}",
+        f"  project        : {result.project_id} (Camille Martin and Jonas Müller)",
         *(f"  NSO admin      : {e}" for e in result.nso_admins),
         *(f"  teacher        : {e}" for e in result.teachers),
         "",
