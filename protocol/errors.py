@@ -70,6 +70,9 @@ class ErrorCode(StrEnum):
     NOT_IN_ROOM = "not_in_room"
     TEACHER_ABSENT = "teacher_absent"
     POLL_CLOSED = "poll_closed"
+    # moderation
+    MESSAGE_REJECTED = "message_rejected"
+    MESSAGE_HELD = "message_held"
 
 
 class CodedError(Exception):

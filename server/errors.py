@@ -55,6 +55,8 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.NOT_IN_ROOM: 409,
     ErrorCode.TEACHER_ABSENT: 423,
     ErrorCode.POLL_CLOSED: 409,
+    ErrorCode.MESSAGE_REJECTED: 422,
+    ErrorCode.MESSAGE_HELD: 202,
 }
 
 

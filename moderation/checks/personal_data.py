@@ -1,0 +1,181 @@
+"""The personal-data detector and its pipeline step.
+
+``detect_personal_data(text)`` reports e-mail addresses, phone numbers,
+street addresses, social handles and links (``moderation.personal``), each
+with its kind and its span in the original text.
+
+The detectors' regular expressions are too slow to run on every message, so
+each is behind a gate computed in C on the normalised text (set operations
+on its words, byte searches on its folded form): no digits means no phone
+and no address; no "@", no mail provider and no spelled-out "at ... dot"
+means no e-mail; no "://", "www", ".<tld>" or "dot <tld>" means no link. A
+clean message pays for the gates only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from ..personal import PersonalData, VisibleText
+from ..personal.addresses import find_addresses
+from ..personal.emails import find_emails
+from ..personal.links import find_links
+from ..personal.phones import MIN_DIGITS, PARTNER_REGIONS, find_phones, warm_up
+from ..personal.social import find_social
+from ..personal.vocabulary import (
+    AMBIGUOUS_TLDS,
+    AT_WORDS,
+    DOT_WORDS,
+    PLATFORMS,
+    PROVIDERS,
+    TLDS,
+    words,
+)
+from ..pipeline import CheckContext, Submission
+from ..policy import PersonalDataPolicy
+from ..text import NormalisedText
+from ..verdict import Finding, Outcome, Reason, Verdict
+
+__all__ = ["PersonalDataCheck", "detect_personal_data"]
+
+_DIGITS = b"0123456789"
+
+
+def _encoded(words: Collection[str]) -> frozenset[bytes]:
+    return frozenset(word.encode() for word in words)
+
+
+_PROVIDERS = _encoded(PROVIDERS)
+_AT_WORDS = _encoded(AT_WORDS)
+_DOT_WORDS = _encoded(DOT_WORDS)
+_TLDS = _encoded(TLDS)
+_CLEAR_TLDS = _encoded(TLDS - AMBIGUOUS_TLDS)
+_PLATFORMS = _encoded(PLATFORMS)
+_STREET_WORDS = _encoded(
+    # full words (folded) that start or end an address in one of the languages
+    words(
+        "rue avenue boulevard chemin impasse allee quai chaussee street road lane drive "
+        "crescent terrace gardens grove blvd calle avenida avda plaza paseo carretera camino "
+        "ronda travesia glorieta via viale piazza corso vicolo piazzale lungomare contrada rua "
+        "travessa praca estrada alameda beco calcada ulica ulicy aleja alei plac placu "
+        "osiedle osiedlu"
+    )
+)
+_GATE_WORDS = _PROVIDERS | _AT_WORDS | _DOT_WORDS | _TLDS | _PLATFORMS | _STREET_WORDS
+"""Every word that opens a gate: one intersection per message finds them all."""
+_STREET_MARKS = (
+    # abbreviations, and the endings of German and Dutch street names
+    b"ul.", b"al.", b"pl.", b"os.", b"st.", b"c/", b"av.", b"rd.", b"bd ", b"str.",
+    b"strasse", b"gasse", b"allee", b"weg ", b"ring ", b"damm", b"ufer", b"straat",
+    b"laan", b"gracht", b"plein", b"kade", b"dijk", b"singel", b"steeg", b"dreef",
+)  # fmt: skip
+# Led by a literal ".", so the search jumps from dot to dot.
+_DOT_TLD = re.compile(
+    rb"\.(?:" + "|".join(sorted(TLDS, key=len, reverse=True)).encode() + rb")(?![a-z0-9])"
+)
+
+
+def detect_personal_data(
+    text: NormalisedText,
+    *,
+    allowed_domains: Collection[str] = (),
+    regions: tuple[str, ...] = PARTNER_REGIONS,
+) -> tuple[PersonalData, ...]:
+    """Every piece of personal data in ``text``, in order, without overlaps.
+
+    Args:
+        text: The normalised message.
+        allowed_domains: Link hosts not to report (with their subdomains).
+        regions: Regions whose national phone formats are tried.
+
+    Never raises; the work is bounded by the message's length.
+    """
+    folded = text.folded
+    gate_words = _GATE_WORDS.intersection(text.words)
+    has_at = b"@" in folded
+    digits = len(folded) - len(folded.translate(None, _DIGITS))
+    find_email = has_at
+    find_link = b"://" in folded or b"www" in folded or _DOT_TLD.search(folded) is not None
+    find_social_ = has_at
+    find_address = False
+    if gate_words:
+        find_email = (
+            find_email
+            or not _PROVIDERS.isdisjoint(gate_words)
+            or (
+                not _AT_WORDS.isdisjoint(gate_words)
+                and not (_DOT_WORDS.isdisjoint(gate_words) and _CLEAR_TLDS.isdisjoint(gate_words))
+            )
+        )
+        find_link = find_link or not (
+            _DOT_WORDS.isdisjoint(gate_words) or _TLDS.isdisjoint(gate_words)
+        )
+        find_social_ = find_social_ or not _PLATFORMS.isdisjoint(gate_words)
+        find_address = digits > 0 and not _STREET_WORDS.isdisjoint(gate_words)
+    find_phone = digits >= MIN_DIGITS
+    if digits and not find_address:
+        find_address = any(mark in folded for mark in _STREET_MARKS)
+    if not (find_email or find_link or find_social_ or find_phone or find_address):
+        return ()
+    visible = VisibleText(text.original)
+    found: list[PersonalData] = []
+    if find_email:
+        found.extend(find_emails(visible))
+    if find_social_:
+        found.extend(find_social(visible))
+    if find_link:
+        found.extend(find_links(visible, allowed_domains))
+    if find_phone:
+        found.extend(find_phones(visible, regions))
+    if find_address:
+        found.extend(find_addresses(visible))
+    return _without_overlaps(found)
+
+
+def _without_overlaps(found: list[PersonalData]) -> tuple[PersonalData, ...]:
+    """Keep the first-found of overlapping findings (e-mail before link), in text order."""
+    kept: list[PersonalData] = []
+    for item in found:
+        start, end = item.span
+        if all(end <= other.span[0] or start >= other.span[1] for other in kept):
+            kept.append(item)
+    return tuple(sorted(kept, key=lambda item: item.span))
+
+
+class PersonalDataCheck:
+    """Implements ``moderation.pipeline.Check`` for personal data and links.
+
+    A pupil's message with personal data is held or rejected (reason
+    ``personal_data``) as the room's ``PersonalDataPolicy`` says. A teacher's
+    is delivered and noted: teachers share the school's address, a link to
+    a museum, their school e-mail, on purpose.
+
+    Args:
+        regions: Regions whose national phone formats are tried.
+    """
+
+    name = "personal_data"
+
+    def __init__(self, regions: tuple[str, ...] = PARTNER_REGIONS) -> None:
+        self._regions = regions
+        warm_up()
+
+    async def check(self, message: Submission, context: CheckContext) -> Verdict | None:
+        """Return the verdict for the personal data found, or ``None``."""
+        policy = context.policy
+        found = detect_personal_data(
+            context.text, allowed_domains=policy.allowed_domains, regions=self._regions
+        )
+        if not found:
+            return None
+        findings = tuple(
+            Finding(self.name, item.kind.value, item.detail, item.span) for item in found
+        )
+        if message.is_teacher:
+            outcome = Outcome.DELIVER
+        elif policy.personal_data is PersonalDataPolicy.BLOCK:
+            outcome = Outcome.REJECT
+        else:
+            outcome = Outcome.HOLD
+        return Verdict(outcome, Reason.PERSONAL_DATA, self.name, findings)

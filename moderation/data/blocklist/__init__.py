@@ -1,0 +1,1 @@
+"""One word list per language: ``<lang>.txt`` (see ``moderation.wordlists``)."""

@@ -1,0 +1,71 @@
+"""Street addresses: a street word and a house number, in the partners' languages.
+
+Two shapes cover the eight languages:
+
+* **number first** (English, French): "221B Baker Street", "12 rue de la
+  Paix", "5 avenue Foch";
+* **street first** (German and Dutch compounds, Spanish, Italian,
+  Portuguese, Polish, Belgian French): "Hauptstraße 5", "Kerkstraat 12",
+  "calle Mayor 3", "C/ Mayor, 3", "Via Roma 10", "Rua Augusta 100",
+  "ul. Długa 7/3", "rue de la Loi 16".
+
+Street words are chosen so that a common word does not start an address:
+English "way", "court", "place" and "close" are left out ("the best way 2
+go"), German "Platz 3" (third place) and Dutch "hof" need a compound. A
+number followed by a unit ("via email 3 times", "Strasse 5 km") is no house
+number. Postcodes and cities alone are not reported.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import PersonalData, PersonalDataKind
+from .visible import VisibleText
+
+__all__ = ["find_addresses"]
+
+_NAME = r"(?:[\w'’.-]+\s+){0,4}?"
+_HOUSE = r"\d{1,4}\s?[a-zA-Z]?(?:\s?(?:bis|ter))?(?:/\d{1,4})?"
+_NOT_A_UNIT = (
+    r"(?!\s*(?:times?|minutes?|mins?|hours?|h|days?|weeks?|years?|km|m|cm|kg|g|%|x|"
+    r"mal|minuten|stunden|tage|jahre|fois|heures?|jours?|ans|veces|horas?|d[ií]as|años|"
+    r"volte|ore|giorni|anni|razy|minut|godzin|dni|lat|vezes|dias|anos|keer|uur|dagen|"
+    r"jaar|euros?|eur|€)\b)"
+)
+_NUMBER_FIRST = (
+    rf"(?<![\w/.,:-]){_HOUSE},?\s+(?:"
+    r"(?:rue|avenue|av\.|bd|boulevard|chemin|impasse|all[ée]e|quai|route|cours|square)"
+    r"\s+(?:(?:de|du|des|la|le|les)\s+)*[\w'’-]+"
+    r"|(?:[\w'’-]+\s+){1,3}(?:street|st\.?|road|rd\.?|avenue|ave\.?|lane|ln\.?|drive|"
+    r"dr\.?|crescent|terrace|boulevard|blvd\.?|gardens|grove)(?!\w)"
+    r")"
+)
+_STREET_FIRST = (
+    r"(?<!\w)(?:"
+    r"[\w-]{2,}(?:straße|strasse|str\.|gasse|allee|weg|ring|damm|ufer|chaussee)"
+    r"|[\w-]{2,}(?:straat|laan|gracht|plein|kade|dijk|singel|steeg|dreef)"
+    r"|(?:calle|c/|avenida|avda\.?|av\.|plaza|pza\.?|paseo|carretera|ctra\.?|camino|ronda|"
+    r"traves[ií]a|glorieta)\s+" + _NAME + r"[\w'’-]+"
+    r"|(?:via|viale|v\.le|piazza|p\.zza|p\.za|corso|c\.so|vicolo|largo|piazzale|"
+    r"lungomare|contrada)\s+" + _NAME + r"[\w'’-]+"
+    r"|(?:rua|avenida|travessa|largo|pra[çc]a|estrada|alameda|beco|cal[çc]ada)\s+"
+    + _NAME
+    + r"[\w'’-]+"
+    r"|(?:ul\.|ulica|ulicy|al\.|aleja|alei|pl\.|plac|placu|os\.|osiedle|osiedlu)\s*"
+    + _NAME
+    + r"[\w'’-]+"
+    r"|(?:rue|avenue|boulevard|chaussée|chaussee|place|chemin|quai|impasse)\s+"
+    + _NAME
+    + r"[\w'’-]+"
+    rf"),?\s+(?:n[º°o]\.?\s*)?{_HOUSE}(?!\w)" + _NOT_A_UNIT
+)
+_ADDRESS = re.compile(f"{_NUMBER_FIRST}|{_STREET_FIRST}", re.IGNORECASE)
+
+
+def find_addresses(visible: VisibleText) -> list[PersonalData]:
+    """Every street address (street word and house number) in the text."""
+    return [
+        PersonalData(PersonalDataKind.ADDRESS, visible.span(*match.span()))
+        for match in _ADDRESS.finditer(visible.text)
+    ]

@@ -1,0 +1,62 @@
+"""E-mail addresses, plain ("lily@mail.fr") and spelled out ("lily at gmail dot com").
+
+Candidates are found by one regular expression that accepts "@", "(at)",
+"[at]" and the spoken words for "@" and "." in the partners' languages; each
+candidate is rebuilt with "@" and "." and confirmed by ``email-validator``
+(syntax only, no DNS). A spelled-out candidate must also end with a known
+top-level domain, or name a known mail provider, so that "meet at lunch.
+point taken" is not an address.
+"""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+
+from .model import PersonalData, PersonalDataKind
+from .visible import VisibleText
+from .vocabulary import AT_WORDS, DOT_WORDS, PROVIDERS, TLDS
+
+__all__ = ["find_emails"]
+
+_AT_SPOKEN = "|".join(sorted(AT_WORDS | {"małpa"}))
+_DOT_SPOKEN = "|".join(sorted(DOT_WORDS))
+_AT = rf"(?:\s*[@＠]\s*|\s*[(\[{{<]\s*(?:at|@)\s*[)\]}}>]\s*|\s+(?:{_AT_SPOKEN})\s+)"
+_DOT = rf"(?:\s*\.\s*|\s*[(\[{{<]\s*(?:dot|\.)\s*[)\]}}>]\s*|\s+(?:{_DOT_SPOKEN})\s+)"
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_CANDIDATE = re.compile(
+    rf"(?<![\w.+-])(?P<local>[\w][\w.+-]{{0,63}})(?P<at>{_AT})"
+    rf"(?P<domain>{_LABEL}(?:{_DOT}{_LABEL}){{0,4}})",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(_DOT, re.IGNORECASE)
+
+
+def find_emails(visible: VisibleText) -> list[PersonalData]:
+    """Every e-mail address in the text, written plainly or spelled out."""
+    found: list[PersonalData] = []
+    for match in _CANDIDATE.finditer(visible.text):
+        domain = match.group("domain")
+        labels = [label.lower() for label in _SEPARATORS.split(domain)]
+        dots = _SEPARATORS.findall(domain)
+        spoken = match.group("at").strip() not in ("@", "＠") or any(
+            dot.strip() != "." for dot in dots
+        )
+        if labels[0] in PROVIDERS:
+            # "lily at gmail" names a mailbox, with or without the rest.
+            found.append(PersonalData(PersonalDataKind.EMAIL, visible.span(*match.span())))
+            continue
+        if len(labels) < 2 or (spoken and labels[-1] not in TLDS):
+            continue
+        if _is_valid(f"{match.group('local')}@{'.'.join(labels)}"):
+            found.append(PersonalData(PersonalDataKind.EMAIL, visible.span(*match.span())))
+    return found
+
+
+def _is_valid(address: str) -> bool:
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True

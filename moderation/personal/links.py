@@ -1,0 +1,74 @@
+"""Links: with a scheme, with "www.", bare domains, and domains spelled out.
+
+* "https://example.org/x", "www.example.org" are always links;
+* a bare domain needs a known top-level domain ("wikipedia.org",
+  "spiegel.de"). Where the top-level domain is also a common word ("it",
+  "de", "es", "be", "at", "me"...), the name before it must have three
+  characters or more and the domain must not start a new sentence: "I like
+  it.It was fun" and "Hola.De nada" are not links;
+* "example dot com", "example (dot) com" and the partners' words for "dot"
+  before a known top-level domain.
+
+Hosts under a room's allowed domains ("wikipedia.org" allows
+"fr.wikipedia.org") are not reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from .model import PersonalData, PersonalDataKind
+from .visible import VisibleText
+from .vocabulary import AMBIGUOUS_TLDS, DOT_WORDS, TLDS
+
+__all__ = ["find_links", "host_is_allowed"]
+
+_TLD = "|".join(sorted(TLDS, key=len, reverse=True))
+_DOT_SPOKEN = "|".join(sorted(DOT_WORDS))
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_PATH = r"(?:[/?#][^\s<>\"']*)?"
+_LINK = re.compile(
+    r"(?P<scheme>\b(?:https?|ftp)://[^\s<>\"']+)"
+    r"|(?P<www>\bwww\.[^\s<>\"']+)"
+    rf"|(?<![\w@.-])(?P<host>(?:{_LABEL}\.)+)(?P<tld>{_TLD})(?![\w-]){_PATH}"
+    rf"|(?<![\w@.-])(?P<spoken>{_LABEL})\s*(?:\(dot\)|\[dot\]|\s(?:{_DOT_SPOKEN})\s)\s*"
+    rf"(?P<spoken_tld>{_TLD})\b",
+    re.IGNORECASE,
+)
+
+
+def host_is_allowed(host: str, allowed_domains: Collection[str]) -> bool:
+    """Whether ``host`` is one of ``allowed_domains`` or a subdomain of one."""
+    host = host.lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in allowed_domains)
+
+
+def find_links(visible: VisibleText, allowed_domains: Collection[str] = ()) -> list[PersonalData]:
+    """Every link in the text, except those under ``allowed_domains``."""
+    found: list[PersonalData] = []
+    for match in _LINK.finditer(visible.text):
+        host = _host(match)
+        if host is None:
+            continue
+        if allowed_domains and host_is_allowed(host, allowed_domains):
+            continue
+        found.append(PersonalData(PersonalDataKind.LINK, visible.span(*match.span())))
+    return found
+
+
+def _host(match: re.Match[str]) -> str | None:
+    """The link's host, or None when the match is not a link after all."""
+    if match.group("scheme") or match.group("www"):
+        text = match.group()
+        rest = text.split("://", 1)[-1]
+        return re.split(r"[/?#:]", rest, maxsplit=1)[0]
+    if match.group("spoken"):
+        return f"{match.group('spoken')}.{match.group('spoken_tld')}"
+    labels = match.group("host")
+    tld = match.group("tld")
+    if tld.lower() in AMBIGUOUS_TLDS:
+        name = labels.rstrip(".").rsplit(".", 1)[-1]
+        if len(name) < 3 or tld[0].isupper():
+            return None
+    return labels + tld

@@ -1,0 +1,89 @@
+"""Phone numbers in the partner countries' national and international formats.
+
+Two stages, so that ordinary numbers never reach the slow one:
+
+1. **Candidates**: runs of seven digits or more, with the separators people
+   put in numbers (spaces, dots, dashes, slashes, brackets), optionally after
+   "+" or "00". Before that, dates ("12/05/2026", "2026-05-12"), times
+   ("10:30", "10h30"), year ranges ("2025-2026") and prices (a currency
+   next to the digits) are blanked out, keeping offsets.
+2. **Confirmation** with ``phonenumbers`` (Google's libphonenumber):
+   ``PhoneNumberMatcher`` over the candidate, once per partner region until
+   one finds a number, with ``Leniency.VALID``: the number must be a valid
+   number of that region (a real prefix and length). ``POSSIBLE`` would
+   accept any digit string of a plausible length (order numbers, long
+   scores); ``STRICT_GROUPING`` and ``EXACT_GROUPING`` require the national
+   grouping of digits, which pupils, and anyone hiding a number, do not
+   follow ("06 123 456 78"). The matcher also rejects what libphonenumber
+   knows is not a phone (slash-separated dates, timestamps).
+
+Scores ("12-10") and sums ("3 x 4 = 12") have too few digits in a run to be
+candidates; "x", "=", "+" between digits end a run.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from phonenumbers import Leniency, PhoneNumberMatcher, region_code_for_number
+
+from .model import PersonalData, PersonalDataKind
+from .visible import VisibleText
+
+__all__ = ["PARTNER_REGIONS", "find_phones", "warm_up"]
+
+PARTNER_REGIONS = ("FR", "DE", "ES", "IT", "PL", "PT", "NL", "GB", "BE", "AT", "CH", "IE")
+"""Regions whose national formats are tried, in this order. Numbers of other
+countries are found when written internationally ("+352 ...", "00352 ...")."""
+MIN_DIGITS = 7
+MAX_CANDIDATES = 8
+"""Candidates confirmed per message (bounded work for a wall of digits)."""
+
+_NOT_PHONES = re.compile(
+    r"(?<![\d./-])\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})(?![./-]?\d)"  # 12/05/2026, 12.05.26
+    r"|(?<![\d./-])\d{4}([./-])\d{1,2}\2\d{1,2}(?![./-]?\d)"  # 2026-05-12
+    r"|\b\d{1,2}\s?[:h]\s?\d{2}(?::\d{2})?\b"  # 10:30, 10h30, 10:30:15
+    r"|\b(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}\b"  # 2025-2026, 2025/26
+    r"|[€$£¥]\s?\d[\d\s.,']*|\d[\d\s.,']*\s?(?:[€$£¥]|eur\b|euros?\b|zł|pln\b|chf\b|gbp\b)",
+    re.IGNORECASE,
+)
+_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[ \t().\-/]{0,3}\d){6,17}(?!\w)")
+
+
+@functools.cache
+def warm_up() -> None:
+    """Load libphonenumber's metadata for the partner regions (about 50 ms, once).
+
+    Called when the check is built, so that the first pupil who types a
+    number does not wait for it.
+    """
+    for region in PARTNER_REGIONS:
+        list(PhoneNumberMatcher("0", region, leniency=Leniency.VALID))
+
+
+def find_phones(
+    visible: VisibleText, regions: tuple[str, ...] = PARTNER_REGIONS
+) -> list[PersonalData]:
+    """Every phone number of a partner region (or any international number)."""
+    text = _NOT_PHONES.sub(lambda match: " " * len(match.group()), visible.text)
+    found: list[PersonalData] = []
+    for count, match in enumerate(_CANDIDATE.finditer(text)):
+        if count >= MAX_CANDIDATES:
+            break
+        candidate = match.group()
+        if sum(char.isdigit() for char in candidate) < MIN_DIGITS:
+            continue
+        region = _confirm(candidate, regions)
+        if region is not None:
+            found.append(PersonalData(PersonalDataKind.PHONE, visible.span(*match.span()), region))
+    return found
+
+
+def _confirm(candidate: str, regions: tuple[str, ...]) -> str | None:
+    """The region in which ``candidate`` is a valid number, if any."""
+    tried = regions[:1] if candidate.startswith(("+", "00")) else regions
+    for region in tried:
+        for number in PhoneNumberMatcher(candidate, region, leniency=Leniency.VALID):
+            return region_code_for_number(number.number) or region
+    return None

@@ -1,0 +1,103 @@
+"""Social-media handles and invitations to talk on another platform.
+
+eTwinning's e-safety rules ask that pupils have no contact over social media,
+and grooming starts by moving a child to a private channel, so three shapes
+are reported:
+
+* a handle after "@" that looks like an account: with a digit, "_" or "."
+  ("@lily_2010", "@max.mueller"). "@Mary" alone is a mention of someone in
+  the room, not reported;
+* a platform followed by an account: "my insta is lily_b", "snap: lily2010",
+  "mon tiktok c'est ...", "mein Insta ist ...", "discord lily#1234" (an
+  account after "my <platform> is", after ":" or "=", or one that looks like
+  a handle; "TikTok is fun" is not reported);
+* an invitation to write elsewhere, in the partners' languages: "add me on
+  snap", "écris-moi sur insta", "schreib mir auf WhatsApp", "agrégame en
+  Instagram", "dodaj mnie na snapie", "segue-me no insta", "volg me op
+  TikTok".
+
+Naming a platform alone ("I watched it on YouTube") is not reported.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import PersonalData, PersonalDataKind
+from .visible import VisibleText
+from .vocabulary import words
+
+__all__ = ["find_social"]
+
+_PLATFORM = (
+    r"(?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik\s?tok|discord|whats\s?app|telegram|"
+    r"facebook|fb|messenger|twitter|youtube|twitch|roblox|steam|skype|kik|wechat|"
+    r"bereal|pinterest|reddit|vk|xbox|psn|fortnite|signal|threads)"
+)
+_OWN = r"(?:my|mon|ma|mein\w*|mi|mio|mia|m[óo]j\w*|meu|minha|mijn)"
+_COPULA = r"(?:is|est|c'est|c’est|ist|lautet|es|è|é|to|jest|[:=])"
+_HANDLE = r"@?[\w][\w.#-]{2,31}"
+_HANDLE_LIKE = re.compile(r"[\d_.#@]")
+_AT_HANDLE = re.compile(r"(?<![\w@.＠])[@＠](?P<handle>[\w][\w.]{2,30})(?![\w@])")
+_PLATFORM_HANDLE = re.compile(
+    rf"(?:\b(?P<own>{_OWN})\s+)?\b(?P<platform>{_PLATFORM})\b"
+    rf"\s*(?P<copula>{_COPULA})?\s*(?P<handle>{_HANDLE})",
+    re.IGNORECASE,
+)
+_INVITATION = re.compile(
+    r"\b(?:add|follow|dm|text|message|msg|call|write|find|hit)\s+me\b"
+    r"|\b(?:ajoute|suis|[ée]cris|contacte|retrouve)[\s-]*moi\b"
+    r"|\b(?:add|folg|schreib|kontaktier)\w*\s+(?:mich|mir)\b"
+    r"|\b(?:agr[ée]game|a[ñn][áa]deme|s[íi]gueme|escr[íi]beme|h[áa]blame)\b"
+    r"|\b(?:aggiungimi|seguimi|scrivimi|contattami)\b"
+    r"|\b(?:dodaj|obserwuj|napisz\s+do)\s+mnie\b"
+    r"|\b(?:adiciona|segue|escreve|manda)[\s-]*me\b|\bme\s+(?:adiciona|segue|chama)\b"
+    r"|\b(?:voeg|volg|app|stuur)\s+me\b",
+    re.IGNORECASE,
+)
+_PLATFORM_AFTER = re.compile(
+    rf"(?:[^.!?\n]{{0,12}}?)\s(?:on|sur|auf|bei|en|por|su|na|no|op|via|in|im|am|per|at|dans)"
+    rf"\s+{_PLATFORM}\w*",
+    re.IGNORECASE,
+)
+_NOT_HANDLES = words(
+    "and the with for you and but then too also now later today tomorrow video videos "
+    "et le la les avec pour und der die das mit auch y el la con para e il con per "
+    "i w z na o a com para en op met "
+    # what "my snap is ..." usually says about the app, not an account
+    "broken down private blocked new old cool fun closed hacked banned deleted gone empty "
+    "better best bad good great boring kaputt privat gesperrt neu alt casse bloque prive "
+    "nouveau roto privado bloqueado nuevo rotto privato bloccato nuovo zepsuty prywatny "
+    "nowy stuk geblokkeerd nieuw"
+)
+
+
+def find_social(visible: VisibleText) -> list[PersonalData]:
+    """Every handle, platform account and invitation to another platform."""
+    text = visible.text
+    found: list[PersonalData] = []
+    for match in _AT_HANDLE.finditer(text):
+        if _HANDLE_LIKE.search(match.group("handle")):
+            found.append(PersonalData(PersonalDataKind.SOCIAL, visible.span(*match.span())))
+    for match in _PLATFORM_HANDLE.finditer(text):
+        handle = match.group("handle")
+        if handle.lower() in _NOT_HANDLES:
+            continue
+        copula = match.group("copula")
+        said = copula is not None and (copula in ":=" or match.group("own") is not None)
+        if said or _HANDLE_LIKE.search(handle):
+            platform = re.sub(r"\s", "", match.group("platform").lower())
+            found.append(
+                PersonalData(PersonalDataKind.SOCIAL, visible.span(*match.span()), platform)
+            )
+    for match in _INVITATION.finditer(text):
+        after = _PLATFORM_AFTER.match(text, match.end())
+        if after is not None:
+            found.append(
+                PersonalData(
+                    PersonalDataKind.SOCIAL,
+                    visible.span(match.start(), after.end()),
+                    "invitation",
+                )
+            )
+    return found
