@@ -159,7 +159,11 @@ async def problems(request: web.Request, handler: HandlerT) -> web.StreamRespons
                 raise
             code = ErrorCode.INVALID_PAYLOAD if exc.status < 500 else ErrorCode.INTERNAL
         metrics.errors.labels(code.value).inc()
-        return problem_response(code, exc.reason, request_id=request_id, status=exc.status)
+        response = problem_response(code, exc.reason, request_id=request_id, status=exc.status)
+        if "Allow" in exc.headers:
+            # RFC 9110 §15.5.6: a 405 names the methods the resource does allow.
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except Exception:
         metrics.errors.labels(ErrorCode.INTERNAL.value).inc()
         logger.exception("unhandled error", extra={"route": _route_name(request)})
