@@ -9,7 +9,7 @@ ESEP's list, so that the code never presents a guess as a fact.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -39,10 +39,14 @@ class Nso:
 class NsoTable:
     version: str
     nsos: tuple[Nso, ...]
+    _by_country: dict[str, Nso] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_country", {n.country_code: n for n in self.nsos})
 
     def find(self, country_code: str) -> Nso | None:
         """The NSO of a country, if it takes part."""
-        return _index(self).get(country_code.upper())
+        return self._by_country.get(country_code.upper())
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +58,6 @@ class CountryDetail:
     nso: Nso | None
     version: str
     """The newer review date of the two data files."""
-
-
-@cache
-def _index(table: NsoTable) -> dict[str, Nso]:
-    return {n.country_code: n for n in table.nsos}
 
 
 def _nso(entry: dict[str, Any]) -> Nso:

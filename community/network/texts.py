@@ -27,7 +27,10 @@ def clean_long_text(text: str, *, field: str, max_len: int, required: bool) -> s
     Raises:
         InvalidPayload: Empty when ``required``, or longer than ``max_len``.
     """
-    normalised = unicodedata.normalize("NFKC", text.replace("\r\n", "\n"))
+    # Tabs and carriage returns are controls: make them spaces and line breaks
+    # first, or dropping controls would glue the words they separate.
+    spaced = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    normalised = unicodedata.normalize("NFKC", spaced)
     kept = "".join(
         ch for ch in normalised if ch == "\n" or unicodedata.category(ch) not in _REFUSED
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -37,12 +37,19 @@ class Vocabulary:
     version: str
     subjects: tuple[Term, ...]
     languages: tuple[Term, ...]
+    _subjects: dict[str, Term] = field(init=False, repr=False, compare=False)
+    _languages: dict[str, Term] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Indexed once: lookups run for every document written to search.
+        object.__setattr__(self, "_subjects", {t.code: t for t in self.subjects})
+        object.__setattr__(self, "_languages", {t.code: t for t in self.languages})
 
     def subject(self, code: str) -> Term | None:
-        return _subjects(self).get(code)
+        return self._subjects.get(code)
 
     def language(self, code: str) -> Term | None:
-        return _languages(self).get(code)
+        return self._languages.get(code)
 
     def check_subjects(self, codes: Iterable[str], *, field: str) -> tuple[str, ...]:
         """Known subject codes, without repeats, in the order given.
@@ -50,7 +57,7 @@ class Vocabulary:
         Raises:
             InvalidPayload: An unknown code (``details["unknown"]`` lists them).
         """
-        return _check(codes, _subjects(self), field=field, what="subject")
+        return _check(codes, self._subjects, field=field, what="subject")
 
     def check_languages(self, codes: Iterable[str], *, field: str) -> tuple[str, ...]:
         """Known ISO 639-1 codes, without repeats, in the order given.
@@ -58,7 +65,7 @@ class Vocabulary:
         Raises:
             InvalidPayload: An unknown code (``details["unknown"]`` lists them).
         """
-        return _check(codes, _languages(self), field=field, what="language")
+        return _check(codes, self._languages, field=field, what="language")
 
 
 def _check(
@@ -72,16 +79,6 @@ def _check(
             details={"field": field, "unknown": unknown},
         )
     return unique
-
-
-@cache
-def _subjects(vocabulary: Vocabulary) -> dict[str, Term]:
-    return {t.code: t for t in vocabulary.subjects}
-
-
-@cache
-def _languages(vocabulary: Vocabulary) -> dict[str, Term]:
-    return {t.code: t for t in vocabulary.languages}
 
 
 def _read(name: str) -> dict[str, Any]:

@@ -64,6 +64,32 @@ def _terms(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def document_row(doc: SearchDocument, now: datetime) -> dict[str, Any]:
+    """The ``network_search_docs`` row of a document: texts folded, tags derived."""
+    return {
+        "kind": doc.kind.value,
+        "ref_id": doc.ref_id,
+        "owner_id": doc.owner_id,
+        "owner_validated": doc.owner_validated,
+        "expires_s": _epoch(doc.expires_at),
+        "country_code": doc.country_code,
+        "school_type": doc.school_type,
+        "age_min": doc.age_min,
+        "age_max": doc.age_max,
+        "looking_for_partners": doc.looking_for_partners,
+        "subjects": list(doc.subjects),
+        "languages": list(doc.languages),
+        "display_title": doc.title[:200],
+        "school_name": doc.school_name[:200],
+        "city": doc.city[:120],
+        "summary": doc.summary[:SUMMARY_LEN],
+        "title_text": token_text(doc.title),
+        "body_text": token_text(doc.body),
+        "tags_text": " ".join(document_tags(doc)),
+        "updated_at": now,
+    }
+
+
 class SqlSearchIndex(ABC):
     """Partner search over ``network_search_docs``; one subclass per engine."""
 
@@ -74,28 +100,7 @@ class SqlSearchIndex(ABC):
 
     async def put(self, doc: SearchDocument, now: datetime) -> None:
         """Add a document, or replace the one with the same kind and id."""
-        values = {
-            "kind": doc.kind.value,
-            "ref_id": doc.ref_id,
-            "owner_id": doc.owner_id,
-            "owner_validated": doc.owner_validated,
-            "expires_s": _epoch(doc.expires_at),
-            "country_code": doc.country_code,
-            "school_type": doc.school_type,
-            "age_min": doc.age_min,
-            "age_max": doc.age_max,
-            "looking_for_partners": doc.looking_for_partners,
-            "subjects": list(doc.subjects),
-            "languages": list(doc.languages),
-            "display_title": doc.title[:200],
-            "school_name": doc.school_name[:200],
-            "city": doc.city[:120],
-            "summary": doc.summary[:SUMMARY_LEN],
-            "title_text": token_text(doc.title),
-            "body_text": token_text(doc.body),
-            "tags_text": " ".join(document_tags(doc)),
-            "updated_at": now,
-        }
+        values = document_row(doc, now)
         doc_id = await self._session.scalar(
             select(SearchDoc.id).where(
                 SearchDoc.kind == doc.kind.value, SearchDoc.ref_id == doc.ref_id
