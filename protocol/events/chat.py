@@ -17,8 +17,11 @@ from .text import ChatText
 
 class ChatAccepted(WireModel):
     message_id: str
-    seq: int
-    """The sequence number of the resulting ``chat.message_posted``."""
+    seq: int | None
+    """The sequence number of the resulting ``chat.message_posted``; None while
+    the message is held for a teacher's review (pre-moderation)."""
+    held: bool = False
+    """The message waits for a teacher's approval before anyone sees it."""
 
 
 class SendChat(ClientEvent):

@@ -219,7 +219,8 @@ class RoomEnded(ServerEvent):
 
     name: ClassVar[str] = "room.ended"
 
-    reason: Literal["ended_by_teacher"]
+    reason: Literal["ended_by_teacher", "empty"]
+    """``empty``: nobody had been in the room for a long time."""
 
 
 class BanLifted(ServerEvent):
