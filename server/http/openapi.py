@@ -37,7 +37,7 @@ def _models(routes: Sequence[Route]) -> list[tuple[type[BaseModel], JsonMode]]:
     return [(model, mode) for model, mode in seen]  # type: ignore[misc]
 
 
-def _parameters(route: Route) -> list[dict[str, Any]]:
+def _parameters(route: Route, shared: dict[str, Any]) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {
             "name": name,
@@ -49,6 +49,10 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
     ]
     if route.query_model is not None:
         schema = route.query_model.model_json_schema(ref_template=REF_TEMPLATE)
+        # A query's enums live in its own $defs; keep them as components so
+        # that the parameters' $refs resolve.
+        for name, definition in schema.get("$defs", {}).items():
+            shared.setdefault(name, definition)
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             param: dict[str, Any] = {
@@ -76,6 +80,7 @@ def build_openapi(
 ) -> dict[str, Any]:
     """The whole OpenAPI 3.1 document for these routes."""
     refs, definitions = models_json_schema(_models(routes), ref_template=REF_TEMPLATE)
+    query_definitions: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
     for route in sorted(routes, key=lambda r: (r.path, r.method)):
         responses: dict[str, Any] = {}
@@ -104,7 +109,7 @@ def build_openapi(
             "operationId": route.operation_id,
             "summary": route.summary,
             "tags": list(route.tags),
-            "parameters": _parameters(route),
+            "parameters": _parameters(route, query_definitions),
             "responses": responses,
             "security": _security(route.access),
             "x-access": route.access.value,
@@ -130,7 +135,7 @@ def build_openapi(
         },
         "paths": paths,
         "components": {
-            "schemas": definitions.get("$defs", {}),
+            "schemas": {**query_definitions, **definitions.get("$defs", {})},
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",
