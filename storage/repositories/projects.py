@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,6 +101,22 @@ async def load_authors(session: AsyncSession, user_ids: Iterable[str]) -> dict[s
     }
 
 
+def _field_values(fields: ProjectFields) -> dict[str, Any]:
+    """The describing fields as column values (tags as JSON lists)."""
+    return {
+        "title": fields.title,
+        "description": fields.description,
+        "subjects": list(fields.subjects),
+        "languages": list(fields.languages),
+        "age_min": fields.age_min,
+        "age_max": fields.age_max,
+        "tools": list(fields.tools),
+        "aims": fields.aims,
+        "work_process": fields.work_process,
+        "expected_results": fields.expected_results,
+    }
+
+
 class SqlProjectRepo:
     """Projects, members, invitations, approvals and spaces."""
 
@@ -123,16 +140,7 @@ class SqlProjectRepo:
     ) -> ProjectRecord:
         row = Project(
             id=project_id,
-            title=fields.title,
-            description=fields.description,
-            subjects=list(fields.subjects),
-            languages=list(fields.languages),
-            age_min=fields.age_min,
-            age_max=fields.age_max,
-            tools=list(fields.tools),
-            aims=fields.aims,
-            work_process=fields.work_process,
-            expected_results=fields.expected_results,
+            **_field_values(fields),
             scope=scope.value,
             status=ProjectStatus.PENDING_PARTNER.value,
             founder_id=founder_id,
@@ -165,19 +173,7 @@ class SqlProjectRepo:
         await self._session.execute(
             update(Project)
             .where(Project.id == project_id)
-            .values(
-                title=fields.title,
-                description=fields.description,
-                subjects=list(fields.subjects),
-                languages=list(fields.languages),
-                age_min=fields.age_min,
-                age_max=fields.age_max,
-                tools=list(fields.tools),
-                aims=fields.aims,
-                work_process=fields.work_process,
-                expected_results=fields.expected_results,
-                updated_at=now,
-            )
+            .values(**_field_values(fields), updated_at=now)
         )
 
     async def set_status(self, project_id: ProjectId, status: ProjectStatus, now: datetime) -> None:
