@@ -78,6 +78,9 @@ def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> None:
     # aiohttp's access log prints raw URLs; ours (server.http.middlewares)
     # prints the route pattern instead.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters (addresses, hashes)
+    # at DEBUG; keep that out whatever the level.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
