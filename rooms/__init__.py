@@ -10,6 +10,7 @@ from .actors import RoomActor
 from .admission import JoinTicket
 from .attendance import AttendanceLine, AttendanceReport
 from .chat import ChatDraft, ChatGate, ChatOutcome, OpenGate
+from .directory import CommunityDirectory
 from .effects import EVICT_ALL, EVICT_CONN, EVICT_USER, GROUP, STAFF, UNGROUP, Effect
 from .errors import Banned, NotInRoom, PollClosed, RoomClosed, RoomFull, RoomLocked, TeacherAbsent
 from .model import Participant
@@ -34,6 +35,7 @@ __all__ = [
     "ChatDraft",
     "ChatGate",
     "ChatOutcome",
+    "CommunityDirectory",
     "Effect",
     "Fired",
     "JoinOutcome",

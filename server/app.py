@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from aiohttp import web
 
 from cluster import Clock
+from rooms import RoomDirectory
 
 from .config import Settings
 from .http import (
@@ -26,6 +27,7 @@ from .http import (
     projects as project_routes,
     pupils,
     reference,
+    rooms as room_routes,
     spaces,
     spaces_files,
     spaces_meetings,
@@ -47,6 +49,7 @@ from .http.openapi import build_openapi
 from .http.ops import OPENAPI_KEY, STATIC_DIR
 from .http.routing import Route
 from .metrics import Metrics
+from .realtime.runtime import REALTIME_KEY, Realtime, realtime_context
 from .runtime import open_services, version
 from .services import SERVICES_KEY
 
@@ -64,6 +67,7 @@ ROUTE_TABLES = (
     spaces_files.routes,
     spaces_meetings.routes,
     network.routes,
+    room_routes.routes,
 )
 
 
@@ -77,6 +81,7 @@ def build_app(
     *,
     clock: Clock | None = None,
     routes: Sequence[Route] | None = None,
+    room_directory: RoomDirectory | None = None,
 ) -> web.Application:
     """The whole server as an aiohttp application.
 
@@ -84,6 +89,8 @@ def build_app(
         settings: The configuration.
         clock: Time source (tests pass a fake); the system clock by default.
         routes: Routes to serve; all of them by default.
+        room_directory: Projects and meetings for live rooms; the community's
+            by default (tests pass a fake).
     """
     metrics = Metrics()
     proxy = ProxyPolicy.from_config(settings.http.trusted_proxies)
@@ -100,12 +107,18 @@ def build_app(
     )
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        async with open_services(settings, clock=clock, metrics=metrics) as services:
+        async with open_services(
+            settings, clock=clock, metrics=metrics, room_directory=room_directory
+        ) as services:
             app[SERVICES_KEY] = services
             logger.info("node started", extra={"node_id": services.cluster.node_id})
             yield
 
     app.cleanup_ctx.append(resources)
+    # Live rooms' sockets: after the services open, closed before they close.
+    app[REALTIME_KEY] = Realtime(settings, metrics)
+    app[REALTIME_KEY].attach(app)
+    app.cleanup_ctx.append(realtime_context)
     served = all_routes() if routes is None else list(routes)
     for route in served:
         app.router.add_route(

@@ -41,6 +41,9 @@ from pydantic_settings import (
 
 from community.projects.settings import ProjectSettings
 from community.settings import AccountSettings
+from rooms.settings import RoomSettings
+
+from .realtime.settings import RealtimeSettings
 
 SECRET_KEY_FILE_NAME = "secret_key"
 MIN_SECRET_KEY_LEN = 32
@@ -179,6 +182,8 @@ class Settings(BaseSettings):
     mail: MailSettings = MailSettings()
     accounts: AccountSettings = AccountSettings()
     projects: ProjectSettings = ProjectSettings()
+    rooms: RoomSettings = RoomSettings()
+    realtime: RealtimeSettings = RealtimeSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -72,6 +72,41 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.realtime_connections = Gauge(
+            "jumelage_realtime_connections",
+            "Realtime sockets open on this node (authenticated and admitted).",
+            registry=self.registry,
+        )
+        self.realtime_connects = Counter(
+            "jumelage_realtime_connects",
+            "Realtime connection attempts, by outcome (ok or the refusal's code).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.realtime_events = Counter(
+            "jumelage_realtime_events",
+            "Realtime commands handled, by command name and outcome (ok or error code).",
+            ["event", "outcome"],
+            registry=self.registry,
+        )
+        self.realtime_ack_seconds = Histogram(
+            "jumelage_realtime_ack_seconds",
+            "Time from receiving a realtime command to its acknowledgement.",
+            ["event"],
+            buckets=LATENCY_BUCKETS_S,
+            registry=self.registry,
+        )
+        self.realtime_feed_events = Counter(
+            "jumelage_realtime_feed_events",
+            "Room events this node's feed pump handled (each sent once to its local audience).",
+            registry=self.registry,
+        )
+        self.realtime_deliveries = Counter(
+            "jumelage_realtime_deliveries",
+            "Room events queued to local sockets (one per recipient).",
+            registry=self.registry,
+        )
+
     def observe_transaction(self, name: str, seconds: float, ok: bool) -> None:
         """``storage.TransactionObserver`` that records into the histogram."""
         self.db_transactions.labels(name, "ok" if ok else "error").observe(seconds)

@@ -14,9 +14,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
 
-from cluster import Clock, build_cluster
+from cluster import Clock, RoomStoreOptions, build_cluster
 from community import build_account_services, build_network_services, build_project_services
 from protocol import NodeId, new_id
+from rooms import CommunityDirectory, RoomDirectory, build_room_services
 from storage import Database, current_revision, head_revision, upgrade
 from storage.files import LocalBlobStore
 
@@ -62,6 +63,7 @@ async def open_services(
     clock: Clock | None = None,
     metrics: Metrics | None = None,
     migrate: bool | None = None,
+    room_directory: RoomDirectory | None = None,
 ) -> AsyncIterator[Services]:
     """Open the database, the cluster ports and the domain services.
 
@@ -69,6 +71,8 @@ async def open_services(
         clock: Time source; the system clock by default.
         metrics: Where to count; a fresh registry by default.
         migrate: Apply pending migrations first; the setting by default.
+        room_directory: Where live rooms find projects and meetings; the
+            community's projects by default (tests pass a fake).
     """
     metrics = metrics or Metrics()
     secret_key = settings.secret_key()
@@ -82,7 +86,13 @@ async def open_services(
         if settings.database.migrate_on_start if migrate is None else migrate:
             await ensure_schema(db)
         async with build_cluster(
-            settings.redis_url(), node_id=node_id(settings), clock=clock
+            settings.redis_url(),
+            node_id=node_id(settings),
+            clock=clock,
+            rooms=RoomStoreOptions(
+                log_capacity=settings.rooms.replay_window_events,
+                ttl_s=settings.rooms.state_ttl_s,
+            ),
         ) as cluster:
             accounts = build_account_services(
                 db=db,
@@ -102,6 +112,14 @@ async def open_services(
                 blobs=LocalBlobStore(settings.data_dir / "blobs"),
                 settings=settings.projects,
             )
+            rooms = build_room_services(
+                db=db,
+                state=cluster.room_state,
+                log=cluster.event_log,
+                clock=cluster.clock,
+                directory=room_directory or CommunityDirectory(projects.directory),
+                settings=settings.rooms,
+            )
             yield Services(
                 settings=settings,
                 db=db,
@@ -109,6 +127,7 @@ async def open_services(
                 accounts=accounts,
                 network=network,
                 projects=projects,
+                rooms=rooms,
                 metrics=metrics,
                 version=version(),
             )

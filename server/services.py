@@ -14,6 +14,7 @@ from aiohttp import web
 from cluster import Cluster
 from community import AccountServices, NetworkServices, ProjectServices
 from community.clock import utc_now
+from rooms import RoomServices
 from storage import Database
 
 from .config import Settings
@@ -30,6 +31,7 @@ class Services:
     accounts: AccountServices
     network: NetworkServices
     projects: ProjectServices
+    rooms: RoomServices
     metrics: Metrics
     version: str
 

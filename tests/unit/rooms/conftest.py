@@ -6,33 +6,21 @@ test gets a copy of it.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from storage import Database, upgrade
+from storage import Database
 from tests.fakes.clock import FakeClock
-from tests.unit.rooms.harness import Rooms
+from tests.unit.rooms.harness import Rooms, migrate_template
 
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite file at the schema's head, to copy."""
-    path = tmp_path_factory.mktemp("rooms-template") / "template.sqlite3"
-
-    async def migrate() -> None:
-        database = Database(f"sqlite+aiosqlite:///{path}")
-        await upgrade(database)
-        await database.close()
-
-    # A session fixture may first be needed inside a running loop.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, migrate()).result()
-    return path
+    return migrate_template(tmp_path_factory.mktemp("rooms-template") / "template.sqlite3")
 
 
 @pytest.fixture

@@ -10,10 +10,13 @@ decoded, as every node's feed delivers them.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from cluster.feed import FeedQueue
@@ -32,7 +35,7 @@ from rooms import (
     build_room_services,
 )
 from rooms.policy import TOKEN_ROLE_OF_MEMBER
-from storage import Database
+from storage import Database, upgrade
 from storage.tables.accounts import User
 from tests.fakes.clock import FakeClock
 from tests.unit.rooms.fakes import FakeDirectory
@@ -191,3 +194,20 @@ class Rooms:
     async def participant(self, actor: RoomActor) -> Any:
         view = await self.services.kernel.view(self.room)
         return view.participant(actor.participant_id)
+
+
+def migrate_template(path: Path) -> Path:
+    """Create an SQLite file at the schema's head (to copy into each test).
+
+    Runs its own event loop in a thread, since a session fixture may first be
+    needed from inside a running loop.
+    """
+
+    async def migrate() -> None:
+        database = Database(f"sqlite+aiosqlite:///{path}")
+        await upgrade(database)
+        await database.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, migrate()).result()
+    return path

@@ -1,0 +1,129 @@
+"""The feed pump: every room event, delivered to this node's sockets, in order.
+
+Each node runs one pump. It takes the events of every room, in ``seq`` order
+per room (``EventLog.subscribe``), and for each:
+
+1. sends it to the local sockets of its audience's broadcast group: the
+   Socket.IO packet is built once from the payload the log already holds,
+   and the same packet object is queued on every socket, so the per-recipient
+   cost is a queue put (no JSON, no task per recipient);
+2. applies its effects to the local connections (a removed participant's
+   socket leaves the room's groups at once, so no later event reaches it;
+   breakout moves; teachers' group). Effects come after sending, so a removed
+   participant still receives the event that removes them.
+
+The pump never awaits the network per recipient: closing an evicted socket
+is handed to a task of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from engineio import packet as eio_packet
+
+from cluster import FeedSubscription, LoggedEvent
+from rooms import EVICT_ALL, EVICT_CONN, EVICT_USER, GROUP, STAFF, UNGROUP
+
+from .connections import Connection, channel_for, group_channel, staff_channel
+
+if TYPE_CHECKING:
+    from .runtime import Realtime
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "/"
+SOCKETIO_EVENT = "2"
+"""Socket.IO packet type EVENT, default namespace: ``2["name",{...}]``
+(https://socket.io/docs/v4/socket-io-protocol/)."""
+
+
+def event_packet(name: str, payload: str) -> eio_packet.Packet:
+    """An Engine.IO MESSAGE carrying one Socket.IO event, from its JSON payload."""
+    return eio_packet.Packet(eio_packet.MESSAGE, f"{SOCKETIO_EVENT}[{json.dumps(name)},{payload}]")
+
+
+class FeedPump:
+    """Delivers logged room events to this node's sockets.
+
+    Args:
+        realtime: The node's realtime bundle.
+    """
+
+    def __init__(self, realtime: Realtime) -> None:
+        self._realtime = realtime
+        self.delivered = 0
+        """Events handled (sent to zero or more local sockets)."""
+
+    async def run(self, feed: FeedSubscription) -> None:
+        """Deliver every event of ``feed`` until it ends."""
+        async for event in feed:
+            try:
+                await self.deliver(event)
+            except Exception:
+                # One bad event must not stop the room's others.
+                logger.exception(
+                    "feed delivery failed", extra={"room_id": event.room_id, "seq": event.seq}
+                )
+
+    async def deliver(self, event: LoggedEvent) -> None:
+        """Send one event to its local audience, then apply its effects."""
+        server = self._realtime.sio
+        channel = channel_for(event.room_id, event.audience)
+        packet = event_packet(event.name, event.payload)
+        sent = 0
+        for _, eio_sid in server.manager.get_participants(NAMESPACE, channel):
+            await server.eio.send_packet(eio_sid, packet)
+            sent += 1
+        self.delivered += 1
+        metrics = self._realtime.metrics
+        metrics.realtime_feed_events.inc()
+        metrics.realtime_deliveries.inc(sent)
+        if event.effects:
+            for effect in json.loads(event.effects):
+                await self._apply(event, effect)
+
+    async def _apply(self, event: LoggedEvent, effect: Mapping[str, Any]) -> None:
+        realtime = self._realtime
+        local = realtime.connections.in_room(event.room_id)
+        op = effect.get("op")
+        if op == EVICT_USER:
+            for conn in local:
+                if conn.user_id == effect.get("user"):
+                    await realtime.evict(conn)
+        elif op == EVICT_CONN:
+            replaced = realtime.connections.by_conn_id(str(effect.get("conn")))
+            if replaced is not None:
+                await realtime.evict(replaced)
+        elif op == EVICT_ALL:
+            for conn in local:
+                await realtime.evict(conn)
+        elif op == STAFF:
+            for conn in _participant(local, effect.get("participant")):
+                conn.is_staff = bool(effect.get("on"))
+                await realtime.set_channel(conn, staff_channel(conn.room_id), conn.is_staff)
+        elif op == GROUP:
+            groups = effect.get("groups") or {}
+            for conn in local:
+                if conn.participant_id in groups:
+                    await self._move(conn, groups[conn.participant_id])
+        elif op == UNGROUP:
+            for conn in local:
+                await self._move(conn, None)
+        else:
+            logger.warning("unknown room effect skipped", extra={"room_id": event.room_id})
+
+    async def _move(self, conn: Connection, group_id: str | None) -> None:
+        realtime = self._realtime
+        if conn.group_id is not None:
+            await realtime.set_channel(conn, group_channel(conn.room_id, conn.group_id), False)
+        conn.group_id = group_id
+        if group_id is not None:
+            await realtime.set_channel(conn, group_channel(conn.room_id, group_id), True)
+
+
+def _participant(local: list[Connection], participant_id: object) -> list[Connection]:
+    return [c for c in local if c.participant_id == participant_id]

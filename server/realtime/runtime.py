@@ -1,0 +1,202 @@
+"""``Realtime``: this node's Socket.IO server, its connections and its background loops.
+
+Built by the composition root with the settings (``build_realtime``), attached
+to the aiohttp app (one route), and started by ``realtime_context`` once the
+services exist. The context owns four loops, cancelled and awaited at
+shutdown: the feed pump (room events to local sockets), the revocation
+listener (a user's sessions revoked anywhere closes their sockets here), the
+room timers and the account re-check sweep. Each loop survives the failure
+of one item; none holds a lock across the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from typing import Any
+
+from aiohttp import web
+
+from community import TokenRevoked
+from protocol.errors import CodedError
+
+from ..config import Settings
+from ..metrics import Metrics
+from ..services import SERVICES_KEY, Services
+from .accounts import AccountEpochs
+from .connections import Connection, ConnectionRegistry
+from .dispatcher import Dispatcher
+from .gateway import on_connect, on_disconnect
+from .handlers import COMMAND_TABLES
+from .outbound import NAMESPACE, FeedPump
+from .transport import build_socket_server, close_socket_server, socket_endpoint
+
+logger = logging.getLogger(__name__)
+
+REVOKED_KIND = "user.sessions_revoked"
+
+
+class Realtime:
+    """The realtime layer of one node.
+
+    Args:
+        settings: The whole configuration (its ``realtime`` section mostly).
+        metrics: Where to count.
+    """
+
+    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        self.settings = settings.realtime
+        self.metrics = metrics
+        origins = list(settings.http.cors_origins)
+        if settings.http.public_url:
+            origins.append(settings.http.public_url.rstrip("/"))
+        self.sio = build_socket_server(
+            self.settings, redis_url=settings.redis_url(), cors_origins=origins or None
+        )
+        self.connections = ConnectionRegistry()
+        self.dispatcher = Dispatcher(COMMAND_TABLES, self)
+        self.pump = FeedPump(self)
+        self._services: Services | None = None
+        self._epochs: AccountEpochs | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.sio.on("connect", self._on_connect)
+        self.sio.on("disconnect", self._on_disconnect)
+        self.sio.on("*", self._on_event)
+
+    @property
+    def services(self) -> Services:
+        assert self._services is not None, "the realtime layer has not started"
+        return self._services
+
+    def attach(self, app: web.Application) -> None:
+        """Serve Socket.IO on the app's realtime path."""
+        app.router.add_get(
+            self.settings.path,
+            socket_endpoint(self.sio, compression=self.settings.compression),
+            name="socket_io",
+        )
+
+    # -- Socket.IO handlers ------------------------------------------------
+
+    async def _on_connect(self, sid: str, environ: Any, auth: Any = None) -> bool:
+        return await on_connect(self, sid, auth)
+
+    async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
+        await on_disconnect(self, sid)
+
+    async def _on_event(self, event: Any, sid: str, *args: Any) -> dict[str, Any]:
+        return await self.dispatcher.dispatch(sid, event, args)
+
+    # -- operations on local connections ------------------------------------
+
+    async def set_channel(self, conn: Connection, channel: str, member: bool) -> None:
+        """Put a socket in (or take it out of) a broadcast group of this node."""
+        if member and channel not in conn.channels:
+            conn.channels.add(channel)
+            await self.sio.enter_room(conn.sid, channel, namespace=NAMESPACE)
+        elif not member and channel in conn.channels:
+            conn.channels.discard(channel)
+            await self.sio.leave_room(conn.sid, channel, namespace=NAMESPACE)
+
+    async def evict(self, conn: Connection) -> None:
+        """Take a socket out of every group now, and close it soon after.
+
+        Leaving the groups is immediate, so nothing sent after this reaches
+        the socket; closing runs in a task of its own so that whoever evicts
+        (the feed pump) never waits for the socket's farewell.
+        """
+        for channel in list(conn.channels):
+            await self.set_channel(conn, channel, False)
+        if not conn.closing:
+            conn.closing = True
+            self.spawn(self.sio.disconnect(conn.sid, namespace=NAMESPACE))
+
+    async def revalidate(self, conn: Connection, *, force: bool) -> None:
+        """Check the connection's account again if due (or if ``force``).
+
+        Raises:
+            TokenRevoked: The account's sessions were revoked; the socket closes.
+        """
+        clock = self.services.cluster.clock
+        if not force and clock.monotonic() - conn.checked_at < self.settings.revalidate_every_s:
+            return
+        assert self._epochs is not None
+        epoch = await self._epochs.current(conn.user_id)
+        if epoch != conn.epoch:
+            logger.info("revoked account's socket closed", extra={"user_id": conn.user_id})
+            await self.evict(conn)
+            raise TokenRevoked("the token was revoked; sign in again")
+        conn.checked_at = clock.monotonic()
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` in a task this object keeps (and cancels at shutdown)."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- life --------------------------------------------------------------
+
+    @asynccontextmanager
+    async def running(self, services: Services) -> AsyncIterator[None]:
+        """Serve sockets and run the background loops until the block exits."""
+        self._services = services
+        self._epochs = AccountEpochs(services.db)
+        async with AsyncExitStack() as stack:
+            feed = await stack.enter_async_context(services.cluster.event_log.subscribe())
+            revoked = await stack.enter_async_context(
+                services.cluster.bus.subscribe({REVOKED_KIND})
+            )
+            loops = [
+                self.pump.run(feed),
+                self._revocations(revoked),
+                self._every(self.settings.timer_poll_s, self._tick_timers),
+                self._every(self.settings.revalidate_every_s / 2, self._sweep),
+            ]
+            tasks = [asyncio.create_task(loop) for loop in loops]
+            try:
+                yield
+            finally:
+                await close_socket_server(self.sio)
+                pending = [*tasks, *self._tasks]
+                for task in pending:
+                    task.cancel()
+                await asyncio.wait(pending)
+                self._services = None
+
+    async def _revocations(self, subscription: Any) -> None:
+        async for message in subscription:
+            for conn in self.connections.of_user(message.user_id):
+                try:
+                    await self.evict(conn)
+                except Exception:
+                    logger.exception("could not close a revoked socket")
+
+    async def _tick_timers(self) -> None:
+        await self.services.rooms.timers.tick_due()
+
+    async def _sweep(self) -> None:
+        for conn in self.connections.all():
+            with suppress(TokenRevoked):
+                await self.revalidate(conn, force=False)
+
+    async def _every(self, period_s: float, work: Any) -> None:
+        while True:
+            try:
+                await work()
+            except CodedError as exc:
+                logger.warning("realtime loop: %s", exc.code.value)
+            except Exception:
+                # A loop that dies silently stops the timers of every room.
+                logger.exception("realtime loop failed; carrying on")
+            await asyncio.sleep(period_s)
+
+
+REALTIME_KEY = web.AppKey("realtime", Realtime)
+
+
+async def realtime_context(app: web.Application) -> AsyncIterator[None]:
+    """A ``cleanup_ctx`` running the realtime layer with the app's services."""
+    async with app[REALTIME_KEY].running(app[SERVICES_KEY]):
+        yield

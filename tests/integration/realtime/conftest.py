@@ -1,0 +1,56 @@
+"""Fixtures of the realtime integration tests: the real app on SQLite, with a fake
+project directory, and ``Live`` to join its room with SDK clients."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.app import build_app
+from server.config import Settings
+from tests.fakes.clock import FakeClock
+from tests.integration.realtime.live import Live
+from tests.support import World
+from tests.unit.rooms.fakes import FakeDirectory
+from tests.unit.rooms.harness import migrate_template
+
+
+@pytest.fixture(scope="session")
+def realtime_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrate_template(tmp_path_factory.mktemp("realtime-template") / "template.sqlite3")
+
+
+@pytest.fixture
+def live_settings(
+    make_settings: Callable[..., Settings], tmp_path: Path, realtime_template: Path
+) -> Settings:
+    path = tmp_path / "live.sqlite3"
+    shutil.copyfile(realtime_template, path)
+    return make_settings(database={"url": f"sqlite+aiosqlite:///{path}", "migrate_on_start": False})
+
+
+@pytest.fixture
+def directory() -> FakeDirectory:
+    return FakeDirectory()
+
+
+@pytest.fixture
+async def live(
+    aiohttp_client: Callable[..., Any],
+    live_settings: Settings,
+    clock: FakeClock,
+    directory: FakeDirectory,
+) -> AsyncIterator[Live]:
+    app = build_app(live_settings, clock=clock, room_directory=directory)
+    http: TestClient[Any, Any] = await aiohttp_client(app)
+    from server.services import SERVICES_KEY
+
+    world = World(http.app[SERVICES_KEY], http, clock)
+    harness = Live(http=http, world=world, directory=directory)
+    yield harness
+    await harness.close()

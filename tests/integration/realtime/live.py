@@ -1,0 +1,109 @@
+"""``Live``: the real app on a real port, a project with a meeting, and SDK clients.
+
+The app is ``build_app(settings)`` with a ``FakeDirectory`` for projects and
+meetings (the community's projects are tested elsewhere); accounts are real
+(``tests.support.World``) and join tokens come from the HTTP endpoint, as a
+signed-in member gets them. Clients are ``client_sdk.RealtimeClient``, so the
+SDK is tested as schools will use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from client_sdk import RealtimeClient
+from protocol.ids import ProjectId, RoomId, new_id
+from rooms import MeetingRef, MemberRole
+from server.realtime.runtime import REALTIME_KEY, Realtime
+from server.services import Services
+from tests.support import Actor, World
+from tests.unit.rooms.fakes import FakeDirectory
+
+CLIENT_TIMEOUT_S = 5.0
+
+
+@dataclass
+class Live:
+    """One app, one project with one meeting, and helpers to join it."""
+
+    http: TestClient[Any, Any]
+    world: World
+    directory: FakeDirectory
+    project: ProjectId = field(default_factory=lambda: ProjectId(new_id()))
+    meeting: MeetingRef | None = None
+    clients: list[RealtimeClient] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.meeting = self.directory.add_meeting(self.project)
+
+    @property
+    def room(self) -> RoomId:
+        assert self.meeting is not None
+        return self.meeting.room_id
+
+    @property
+    def services(self) -> Services:
+        return self.world.services
+
+    @property
+    def realtime(self) -> Realtime:
+        realtime: Realtime = self.http.app[REALTIME_KEY]
+        return realtime
+
+    @property
+    def url(self) -> str:
+        return str(self.http.make_url("")).rstrip("/")
+
+    async def member(self, actor: Actor, role: MemberRole) -> Actor:
+        self.directory.add_member(
+            self.project,
+            actor.user_id,
+            role,
+            school_id=actor.school_id,
+            display_name=f"{role.value}-{actor.user_id[:6]}",
+        )
+        return actor
+
+    async def teacher(self, school_admin: bool = False) -> Actor:
+        return await self.member(await self.world.teacher(), MemberRole.ADMIN)
+
+    async def pupil(self, teacher: Actor) -> Actor:
+        return await self.member(await self.world.pupil(teacher), MemberRole.PUPIL)
+
+    async def token(self, actor: Actor, room: RoomId | None = None) -> str:
+        response = await self.http.post(
+            f"/api/v1/rooms/{room or self.room}/join-token", headers=actor.headers
+        )
+        assert response.status == 201, await response.text()
+        return str((await response.json())["join_token"])
+
+    def token_source(self, actor: Actor) -> Callable[[], Awaitable[str]]:
+        async def fresh() -> str:
+            return await self.token(actor)
+
+        return fresh
+
+    def client(self, actor: Actor, **options: Any) -> RealtimeClient:
+        client = RealtimeClient(
+            self.url,
+            self.token_source(actor),
+            timeout_s=CLIENT_TIMEOUT_S,
+            reconnect_delay_s=options.pop("reconnect_delay_s", 0.05),
+            reconnect_delay_max_s=options.pop("reconnect_delay_max_s", 0.2),
+            **options,
+        )
+        self.clients.append(client)
+        return client
+
+    async def join(self, actor: Actor, **options: Any) -> RealtimeClient:
+        client = self.client(actor, **options)
+        await client.connect()
+        return client
+
+    async def close(self) -> None:
+        await asyncio.gather(*(c.close() for c in self.clients), return_exceptions=True)
