@@ -119,7 +119,7 @@ class PartnerPostService:
                 expires_at=expires_at,
                 now=now,
             )
-            await uow.search.put(post_document(post, author, self._vocabulary), now)
+            await uow.search.put(post_document(post, author, self._vocabulary))
         logger.info("post created", extra={"user_id": actor.user_id, "post_id": post.id})
         return PartnerPost(post, author, is_expired=False)
 
@@ -193,7 +193,7 @@ class PartnerPostService:
                 else self._check_expiry(changes.expires_at, now)
             )
             post = await uow.posts.update_post(post_id, fields, expires_at=expires_at, now=now)
-            await uow.search.put(post_document(post, author, self._vocabulary), now)
+            await uow.search.put(post_document(post, author, self._vocabulary))
         logger.info("post updated", extra={"user_id": actor.user_id, "post_id": post_id})
         return PartnerPost(post, author, is_expired(post, now))
 

@@ -119,7 +119,7 @@ class TeacherProfileService:
             if card is None:
                 raise NotFound("no such teacher")
             profile = await uow.profiles.put_profile(user_id, fields, now)
-            await uow.search.put(profile_document(card, fields, self._vocabulary), now)
+            await uow.search.put(profile_document(card, fields, self._vocabulary))
         logger.info("profile saved", extra={"user_id": user_id})
         return TeacherProfile(card, profile.fields, profile.updated_at)
 

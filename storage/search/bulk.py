@@ -22,9 +22,9 @@ from ..database import Database
 from ..records import SchoolRecord
 from ..records_network import PostRecord, ProfileRecord, TeacherCardRecord
 from ..tables.accounts import School, Teacher, User
-from ..tables.network import PartnerPost, SearchDoc, TeacherProfile
+from ..tables.network import PartnerPost, SearchDoc, SearchText, TeacherProfile
 from .documents import SearchDocument
-from .index import document_row
+from .index import document_rows
 
 BATCH_ROWS = 2000
 T = TypeVar("T")
@@ -150,8 +150,21 @@ class BulkLoader:
         )
 
     async def add_documents(self, documents: Iterable[SearchDocument]) -> int:
-        """Search documents; the engine indexes them as they go in."""
-        return await self._insert(
-            SearchDoc.__table__,  # type: ignore[arg-type]
-            (document_row(d, self._now) for d in documents),
-        )
+        """Search documents and their texts; the engine indexes them as they go in."""
+        count = 0
+        for batch in _batches(documents, self._batch):
+            rows = [document_rows(d) for d in batch]
+            async with self._db.transaction("bulk.documents") as uow:
+                ids = await uow.session.scalars(
+                    insert(SearchDoc).returning(SearchDoc.id, sort_by_parameter_order=True),
+                    [facets for facets, _ in rows],
+                )
+                await uow.session.execute(
+                    insert(SearchText),
+                    [
+                        {"doc_id": doc_id, **texts}
+                        for doc_id, (_, texts) in zip(ids.all(), rows, strict=True)
+                    ],
+                )
+            count += len(batch)
+        return count

@@ -2,9 +2,18 @@
 
 :class:`SqlSearchIndex` writes documents (the same rows on both engines: the
 engine keeps its own index in step, by triggers on SQLite and generated
-columns on PostgreSQL) and runs a search in two statements, one for the page
-and one for the total and the facet counts. Subclasses supply only the SQL
-that differs: how a plan becomes a full-text match and a score.
+columns on PostgreSQL) and answers a search in two statements: one finds the
+page and counts the facets over one materialised set of matches, the other
+reads the page's display fields. Subclasses supply the SQL that differs.
+
+How a search is matched depends on what it asks:
+
+- with words: the full-text index finds the documents that contain them and
+  ranks them; filters are then conditions on the narrow document rows. (Put
+  into the full-text query instead, broad filters such as "profiles" or
+  "English" would make the ranking function read their huge posting lists.)
+- filters only: the full-text index's tags find the documents; no ranking.
+- nothing: every visible document, newest first.
 
 Results are ordered by score (lower is better: FTS5's bm25 is negative,
 PostgreSQL's rank is negated to match) and then by document id, newest first.
@@ -18,7 +27,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +38,7 @@ from protocol.api.network import SearchKind
 from protocol.errors import InvalidPayload
 
 from ..pagination import decode_cursor, encode_cursor
-from ..tables.network import SearchDoc
+from ..tables.network import SearchDoc, SearchText
 from .documents import (
     FACETS,
     FacetCount,
@@ -43,12 +52,7 @@ from .folding import token_text
 from .plan import QueryPlan, plan_search
 
 SUMMARY_LEN = 300
-HIT_COLUMNS = (
-    "d.id, d.kind, d.ref_id, d.owner_id, d.display_title, d.summary, d.school_name, "
-    "d.city, d.country_code, d.school_type, d.subjects, d.languages, d.age_min, "
-    "d.age_max, d.looking_for_partners, d.expires_s"
-)
-FACET_COLUMNS = "d.kind, d.country_code, d.school_type, d.subjects, d.languages"
+MATCH_COLUMNS = "d.id, d.kind, d.country_code, d.school_type, d.subjects, d.languages"
 
 Params = dict[str, Any]
 
@@ -64,9 +68,10 @@ def _terms(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def document_row(doc: SearchDocument, now: datetime) -> dict[str, Any]:
-    """The ``network_search_docs`` row of a document: texts folded, tags derived."""
-    return {
+def document_rows(doc: SearchDocument) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``network_search_docs`` and ``network_search_texts`` rows of a document
+    (texts folded, tags derived); the second lacks its ``doc_id``."""
+    facets = {
         "kind": doc.kind.value,
         "ref_id": doc.ref_id,
         "owner_id": doc.owner_id,
@@ -79,6 +84,9 @@ def document_row(doc: SearchDocument, now: datetime) -> dict[str, Any]:
         "looking_for_partners": doc.looking_for_partners,
         "subjects": list(doc.subjects),
         "languages": list(doc.languages),
+        "wanted": list(doc.wanted_countries),
+    }
+    texts = {
         "display_title": doc.title[:200],
         "school_name": doc.school_name[:200],
         "city": doc.city[:120],
@@ -86,8 +94,8 @@ def document_row(doc: SearchDocument, now: datetime) -> dict[str, Any]:
         "title_text": token_text(doc.title),
         "body_text": token_text(doc.body),
         "tags_text": " ".join(document_tags(doc)),
-        "updated_at": now,
     }
+    return facets, texts
 
 
 class SqlSearchIndex(ABC):
@@ -98,23 +106,33 @@ class SqlSearchIndex(ABC):
 
     # -- writing ------------------------------------------------------------
 
-    async def put(self, doc: SearchDocument, now: datetime) -> None:
+    async def put(self, doc: SearchDocument) -> None:
         """Add a document, or replace the one with the same kind and id."""
-        values = document_row(doc, now)
+        facets, texts = document_rows(doc)
         doc_id = await self._session.scalar(
             select(SearchDoc.id).where(
                 SearchDoc.kind == doc.kind.value, SearchDoc.ref_id == doc.ref_id
             )
         )
         if doc_id is None:
-            await self._session.execute(insert(SearchDoc).values(values))
+            doc_id = await self._session.scalar(
+                insert(SearchDoc).values(facets).returning(SearchDoc.id)
+            )
+            await self._session.execute(insert(SearchText).values(doc_id=doc_id, **texts))
         else:
             await self._session.execute(
-                update(SearchDoc).where(SearchDoc.id == doc_id).values(values)
+                update(SearchDoc).where(SearchDoc.id == doc_id).values(facets)
+            )
+            await self._session.execute(
+                update(SearchText).where(SearchText.doc_id == doc_id).values(texts)
             )
 
     async def remove(self, kind: SearchKind, ref_id: str) -> None:
         """Take a document out of search (nothing happens if it is not in)."""
+        doc_id = select(SearchDoc.id).where(
+            SearchDoc.kind == kind.value, SearchDoc.ref_id == ref_id
+        )
+        await self._session.execute(delete(SearchText).where(SearchText.doc_id.in_(doc_id)))
         await self._session.execute(
             delete(SearchDoc).where(SearchDoc.kind == kind.value, SearchDoc.ref_id == ref_id)
         )
@@ -135,15 +153,26 @@ class SqlSearchIndex(ABC):
         """
         plan = plan_search(request, int(now.timestamp()))
         after = self._read_cursor(cursor, plan)
-        page_sql, page_params = self._page_statement(plan, after, limit + 1)
-        rows = (await self._session.execute(page_sql, page_params)).all()
-        hits = [self._hit(row) for row in rows[:limit]]
+        sql, params = self._statement(plan, after, limit + 1)
+        ranked: list[tuple[float, int]] = []
+        counts: dict[str, list[FacetCount]] = defaultdict(list)
+        for part, value, score, count in (await self._session.execute(sql, params)).all():
+            if part == "hit":
+                ranked.append((float(score), int(value)))
+            else:
+                counts[part].append(FacetCount(str(value), int(count)))
+        ranked.sort(key=lambda hit: (hit[0], -hit[1]))
+        page = ranked[:limit]
+        hits = await self._hits(page)
         next_cursor = None
-        if len(rows) > limit:
-            last = rows[limit - 1]
-            next_cursor = encode_cursor(float(last.score), int(last.id), plan.fingerprint())
-        facets, total = await self._facets(plan)
-        return SearchPage(hits=tuple(hits), next_cursor=next_cursor, total=total, facets=facets)
+        if len(ranked) > limit:
+            score, doc_id = page[-1]
+            next_cursor = encode_cursor(score, doc_id, plan.fingerprint())
+        facets = {
+            name: tuple(sorted(counts[name], key=lambda f: (-f.count, f.value))) for name in FACETS
+        }
+        total = sum(f.count for f in facets["kind"])
+        return SearchPage(hits=hits, next_cursor=next_cursor, total=total, facets=facets)
 
     @staticmethod
     def _read_cursor(cursor: str | None, plan: QueryPlan) -> tuple[float, int] | None:
@@ -159,65 +188,58 @@ class SqlSearchIndex(ABC):
             raise InvalidPayload("this cursor belongs to another search; start again without it")
         return float(score), doc_id
 
-    @staticmethod
-    def _hit(row: Any) -> SearchHit:
-        expires = row.expires_s
-        return SearchHit(
-            kind=SearchKind(row.kind),
-            ref_id=row.ref_id,
-            owner_id=row.owner_id,
-            title=row.display_title,
-            summary=row.summary,
-            school_name=row.school_name,
-            city=row.city,
-            country_code=row.country_code,
-            school_type=row.school_type,
-            subjects=_terms(row.subjects),
-            languages=_terms(row.languages),
-            age_min=row.age_min,
-            age_max=row.age_max,
-            looking_for_partners=bool(row.looking_for_partners),
-            expires_at=None if expires is None else datetime.fromtimestamp(expires, UTC),
-            relevance=-float(row.score) + 0.0,
+    async def _hits(self, page: Sequence[tuple[float, int]]) -> tuple[SearchHit, ...]:
+        if not page:
+            return ()
+        query = (
+            select(SearchDoc, SearchText)
+            .join(SearchText, SearchText.doc_id == SearchDoc.id)
+            .where(SearchDoc.id.in_([doc_id for _, doc_id in page]))
         )
+        found = {doc.id: (doc, text) for doc, text in (await self._session.execute(query)).all()}
+        return tuple(self._hit(*found[doc_id], score) for score, doc_id in page)
 
-    async def _facets(self, plan: QueryPlan) -> tuple[dict[str, tuple[FacetCount, ...]], int]:
-        sql, params = self._facet_statement(plan)
-        counts: dict[str, list[FacetCount]] = defaultdict(list)
-        for facet, value, count in (await self._session.execute(sql, params)).all():
-            counts[facet].append(FacetCount(str(value), int(count)))
-        facets = {
-            name: tuple(sorted(counts[name], key=lambda f: (-f.count, f.value))) for name in FACETS
-        }
-        return facets, sum(f.count for f in facets["kind"])
+    @staticmethod
+    def _hit(doc: SearchDoc, text: SearchText, score: float) -> SearchHit:
+        return SearchHit(
+            kind=SearchKind(doc.kind),
+            ref_id=doc.ref_id,
+            owner_id=doc.owner_id,
+            title=text.display_title,
+            summary=text.summary,
+            school_name=text.school_name,
+            city=text.city,
+            country_code=doc.country_code,
+            school_type=doc.school_type,
+            subjects=_terms(doc.subjects),
+            languages=_terms(doc.languages),
+            age_min=doc.age_min,
+            age_max=doc.age_max,
+            looking_for_partners=bool(doc.looking_for_partners),
+            expires_at=None
+            if doc.expires_s is None
+            else datetime.fromtimestamp(doc.expires_s, UTC),
+            relevance=-score + 0.0,
+        )
 
     # -- SQL shared by both engines ------------------------------------------
 
-    @staticmethod
-    def _document_conditions(plan: QueryPlan, params: Params) -> list[str]:
-        """Visibility and age: conditions on the document row itself."""
-        params["now_s"] = plan.now_s
-        conditions = ["d.owner_validated", "(d.expires_s IS NULL OR d.expires_s > :now_s)"]
-        if plan.age_min is not None:
-            params["age_min"] = plan.age_min
-            conditions.append("d.age_max >= :age_min")
-        if plan.age_max is not None:
-            params["age_max"] = plan.age_max
-            conditions.append("d.age_min <= :age_max")
-        return conditions
-
-    @staticmethod
-    def _after_condition(score: str, after: tuple[float, int] | None, params: Params) -> list[str]:
-        if after is None:
-            return []
-        params["after_score"], params["after_id"] = after
-        return [f"({score} > :after_score OR ({score} = :after_score AND d.id < :after_id))"]
-
-    @staticmethod
-    def _facet_union(matched: str, unnest: Mapping[str, str]) -> str:
-        """Counts per facet over the matched rows (a materialised CTE ``m``)."""
+    def _statement(
+        self, plan: QueryPlan, after: tuple[float, int] | None, limit: int
+    ) -> tuple[TextClause, Params]:
+        """Rows of (part, value, score, count): ``hit`` rows (value: the document
+        id) for the page, then one row per facet value with its count."""
+        params: Params = {"limit": limit}
+        source, conditions, score = self._match(plan, params)
+        conditions += self._visibility(plan, params)
+        page_filter = "TRUE"
+        if after is not None:
+            params["after_score"], params["after_id"] = after
+            page_filter = (
+                "(m.score > :after_score OR (m.score = :after_score AND m.id < :after_id))"
+            )
         single = [
-            f"SELECT '{name}', m.{column}, count(*) FROM m GROUP BY m.{column}"
+            f"SELECT '{name}', m.{column}, NULL, count(*) FROM m GROUP BY m.{column}"
             for name, column in (
                 ("kind", "kind"),
                 ("country", "country_code"),
@@ -225,25 +247,78 @@ class SqlSearchIndex(ABC):
             )
         ]
         multi = [
-            f"SELECT '{name}', j.value, count(*) FROM m, {expand} GROUP BY j.value"
-            for name, expand in unnest.items()
+            f"SELECT '{name}', j.value, NULL, count(*) FROM m, {self._unnest(column)} "
+            "GROUP BY j.value"
+            for name, column in (("subject", "m.subjects"), ("language", "m.languages"))
         ]
-        return f"WITH m AS MATERIALIZED ({matched}) " + " UNION ALL ".join(single + multi)
+        sql = (
+            f"WITH m AS MATERIALIZED (SELECT {MATCH_COLUMNS}, {score} AS score "
+            f"FROM {source} WHERE {' AND '.join(conditions)}) "
+            "SELECT 'hit', CAST(h.id AS TEXT), h.score, 0 FROM ("
+            f"SELECT m.id, m.score FROM m WHERE {page_filter} "
+            "ORDER BY m.score, m.id DESC LIMIT :limit) AS h UNION ALL "
+            + " UNION ALL ".join(single + multi)
+        )
+        return self._text(sql, params), params
+
+    @staticmethod
+    def _visibility(plan: QueryPlan, params: Params) -> list[str]:
+        """Visible documents whose pupils' ages overlap the asked range."""
+        params["now_s"] = plan.now_s
+        conditions = ["d.owner_validated", "(d.expires_s IS NULL OR d.expires_s > :now_s)"]
+        if plan.request.age_min is not None:
+            params["age_min"] = plan.request.age_min
+            conditions.append("d.age_max >= :age_min")
+        if plan.request.age_max is not None:
+            params["age_max"] = plan.request.age_max
+            conditions.append("d.age_min <= :age_max")
+        return conditions
+
+    def _filter_conditions(self, plan: QueryPlan, params: Params) -> list[str]:
+        """The request's filters as conditions on the document row."""
+        request = plan.request
+        conditions: list[str] = []
+        if request.kind is not None:
+            params["kind"] = request.kind.value
+            conditions.append("d.kind = :kind")
+        for column, name, values in (
+            ("d.country_code", "country", request.countries),
+            ("d.school_type", "school_type", request.school_types),
+        ):
+            if values:
+                names = [f"{name}{i}" for i in range(len(values))]
+                params.update(zip(names, values, strict=True))
+                conditions.append(f"{column} IN ({', '.join(':' + n for n in names)})")
+        if request.looking_for_partners is not None:
+            params["looking"] = request.looking_for_partners
+            conditions.append("d.looking_for_partners = :looking")
+        if request.subjects:
+            conditions.append(self._contains_any("d.subjects", "subject", request.subjects, params))
+        if request.languages:
+            conditions.append(
+                self._contains_any("d.languages", "language", request.languages, params)
+            )
+        if request.open_to is not None:
+            wanted = self._contains_any("d.wanted", "wanted", (request.open_to,), params)
+            conditions.append(f"d.kind = 'post' AND ({wanted} OR {self._is_empty('d.wanted')})")
+        return conditions
 
     @abstractmethod
-    def _page_statement(
-        self, plan: QueryPlan, after: tuple[float, int] | None, limit: int
-    ) -> tuple[TextClause, Params]:
-        """The page's rows, each with ``score`` (lower is better) and ``id``."""
+    def _match(self, plan: QueryPlan, params: Params) -> tuple[str, list[str], str]:
+        """FROM clause (documents as ``d``), match conditions, score expression."""
 
     @abstractmethod
-    def _facet_statement(self, plan: QueryPlan) -> tuple[TextClause, Params]:
-        """Rows of (facet, value, count) over every match."""
+    def _contains_any(self, column: str, name: str, values: Sequence[str], params: Params) -> str:
+        """Condition: the JSON array ``column`` holds one of ``values``."""
 
+    @abstractmethod
+    def _is_empty(self, column: str) -> str:
+        """Condition: the JSON array ``column`` is empty."""
 
-def order_clause(score: str) -> str:
-    return f"ORDER BY {score}, d.id DESC"
+    @abstractmethod
+    def _unnest(self, column: str) -> str:
+        """A table expression ``j(value)`` of the JSON array ``column``'s elements."""
 
-
-def joined(conditions: Sequence[str]) -> str:
-    return " AND ".join(conditions) if conditions else "TRUE"
+    def _text(self, sql: str, params: Params) -> TextClause:
+        """The statement, with any typing of parameters the engine needs."""
+        return TextClause(sql)

@@ -1,4 +1,4 @@
-"""A search request turned into what the SQL needs: words, tag groups, bounds.
+"""A search request turned into what the SQL needs: words, filters, tag groups.
 
 Both engines build their SQL from a :class:`QueryPlan`, so sanitising the
 user's text happens once: the text is folded and cut into words of letters
@@ -18,8 +18,9 @@ from .folding import tokens
 
 MAX_QUERY_WORDS = 8
 """More words narrow nothing in practice and only cost time."""
-MIN_PREFIX_LEN = 2
-"""A one-letter prefix would match a large part of the vocabulary."""
+MIN_PREFIX_LEN = 3
+"""Shorter prefixes match a large part of every document (``de``, ``la``...):
+the last word counts as unfinished from its third letter on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +29,10 @@ class QueryPlan:
     """Folded words, all required."""
     prefix_last: bool
     """The last word may be unfinished: match words that start with it."""
+    request: SearchRequest
+    """The filters (the text is in ``words``)."""
     tag_groups: tuple[tuple[str, ...], ...]
-    """Any tag of each group, every group."""
-    age_min: int | None
-    age_max: int | None
+    """The filters as index tags: any tag of each group, every group."""
     now_s: int
     """Posts that expire at or before this Unix time are left out."""
 
@@ -39,13 +40,17 @@ class QueryPlan:
     def is_text(self) -> bool:
         return bool(self.words)
 
-    @property
-    def uses_index(self) -> bool:
-        return bool(self.words or self.tag_groups)
-
     def fingerprint(self) -> str:
         """Identifies the question (not the time) so a cursor serves only it."""
-        key = repr((self.words, self.prefix_last, self.tag_groups, self.age_min, self.age_max))
+        key = repr(
+            (
+                self.words,
+                self.prefix_last,
+                self.tag_groups,
+                self.request.age_min,
+                self.request.age_max,
+            )
+        )
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
@@ -59,8 +64,7 @@ def plan_search(request: SearchRequest, now_s: int) -> QueryPlan:
     return QueryPlan(
         words=tuple(words),
         prefix_last=prefix_last,
+        request=request,
         tag_groups=tuple(tuple(group) for group in filter_groups(request)),
-        age_min=request.age_min,
-        age_max=request.age_max,
         now_s=now_s,
     )

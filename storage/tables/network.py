@@ -3,9 +3,10 @@
 ``network_search_docs`` is derived state: one row per searchable thing (a
 teacher's profile or an open partner-finding post), written by the
 repositories on every change of its source and read by partner search alone.
-Its full-text index is engine-specific and therefore not declared here: the
-migration builds an FTS5 table on SQLite and tsvector/array columns with GIN
-indexes on PostgreSQL (see ``storage/search``).
+Its texts sit beside it in ``network_search_texts``; the full-text index over
+them is engine-specific and therefore not declared here: the migration builds
+an FTS5 table on SQLite and tsvector/array columns with GIN indexes on
+PostgreSQL (see ``storage/search``).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ SQL_ONLY_NAMES = frozenset(
         # PostgreSQL: generated search columns and their GIN indexes
         "search_tsv",
         "tags_arr",
-        "ix_network_search_docs_tsv",
-        "ix_network_search_docs_tags",
+        "ix_network_search_texts_tsv",
+        "ix_network_search_texts_tags",
     }
 )
 """Tables, columns and indexes that the migration makes with raw SQL (the
@@ -115,11 +116,10 @@ class PartnerPost(Base):
 
 
 class SearchDoc(Base):
-    """One searchable profile or post: folded text, tags and facet values.
+    """One searchable profile or post: what filters and facets read.
 
-    ``title_text``, ``body_text`` and ``tags_text`` hold space-separated
-    tokens already folded (no accents, no case) by ``storage.search.folding``;
-    the display columns keep the original spelling for result lists.
+    Kept narrow on purpose: facet counts scan these rows, so the long texts
+    live in ``network_search_texts``.
     """
 
     __tablename__ = "network_search_docs"
@@ -143,6 +143,23 @@ class SearchDoc(Base):
     looking_for_partners: Mapped[bool] = mapped_column(Boolean)
     subjects: Mapped[list[str]] = mapped_column(JsonColumn)
     languages: Mapped[list[str]] = mapped_column(JsonColumn)
+    wanted: Mapped[list[str]] = mapped_column(JsonColumn)
+    """Posts: the countries whose partners are welcome, empty for any."""
+
+
+class SearchText(Base):
+    """The texts of a search document: what the full-text index is built from.
+
+    ``title_text``, ``body_text`` and ``tags_text`` hold space-separated
+    tokens already folded (no accents, no case) by ``storage.search.folding``;
+    the display columns keep the original spelling for result lists.
+    """
+
+    __tablename__ = "network_search_texts"
+
+    doc_id: Mapped[int] = mapped_column(
+        ForeignKey("network_search_docs.id", ondelete="CASCADE"), primary_key=True
+    )
     display_title: Mapped[str] = mapped_column(String(200))
     school_name: Mapped[str] = mapped_column(String(200))
     city: Mapped[str] = mapped_column(String(120))
@@ -150,4 +167,3 @@ class SearchDoc(Base):
     title_text: Mapped[str] = mapped_column(Text)
     body_text: Mapped[str] = mapped_column(Text)
     tags_text: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -6,13 +6,14 @@ Create Date: 2026-11-29 02:27:23.467652
 
 Besides the tables, the search index proper, which differs by engine:
 
-- SQLite: an FTS5 table over ``network_search_docs`` (external content), kept
+- SQLite: an FTS5 table over ``network_search_texts`` (external content), kept
   in step by triggers; ``unicode61 remove_diacritics 2`` tokenizer with ``_``
   as a token character (tags such as ``s_history`` stay whole), prefix
   indexes for two and three characters, and bm25 weights title 4, body 1,
   tags 0 (tags filter, they never rank).
 - PostgreSQL: a generated ``tsvector`` column (title weighted A, body D) and
-  a generated ``text[]`` of tags, each with a GIN index.
+  a generated ``text[]`` of tags on ``network_search_texts``, each with a GIN
+  index.
 - Both: a trigger on ``users`` keeps ``owner_validated`` in step with the
   account's status, whoever changes it, so only validated teachers are found.
 
@@ -40,7 +41,7 @@ SQLITE_UP = (
     """
     CREATE VIRTUAL TABLE network_search_fts USING fts5(
         title_text, body_text, tags_text,
-        content='network_search_docs', content_rowid='id',
+        content='network_search_texts', content_rowid='doc_id',
         tokenize="unicode61 remove_diacritics 2 tokenchars '_'",
         prefix='2 3'
     )
@@ -48,24 +49,24 @@ SQLITE_UP = (
     "INSERT INTO network_search_fts(network_search_fts, rank)"
     " VALUES ('rank', 'bm25(4.0, 1.0, 0.0)')",
     """
-    CREATE TRIGGER network_search_docs_ai AFTER INSERT ON network_search_docs BEGIN
+    CREATE TRIGGER network_search_texts_ai AFTER INSERT ON network_search_texts BEGIN
         INSERT INTO network_search_fts(rowid, title_text, body_text, tags_text)
-        VALUES (new.id, new.title_text, new.body_text, new.tags_text);
+        VALUES (new.doc_id, new.title_text, new.body_text, new.tags_text);
     END
     """,
     """
-    CREATE TRIGGER network_search_docs_ad AFTER DELETE ON network_search_docs BEGIN
+    CREATE TRIGGER network_search_texts_ad AFTER DELETE ON network_search_texts BEGIN
         INSERT INTO network_search_fts(network_search_fts, rowid, title_text, body_text, tags_text)
-        VALUES ('delete', old.id, old.title_text, old.body_text, old.tags_text);
+        VALUES ('delete', old.doc_id, old.title_text, old.body_text, old.tags_text);
     END
     """,
     """
-    CREATE TRIGGER network_search_docs_au
-    AFTER UPDATE OF title_text, body_text, tags_text ON network_search_docs BEGIN
+    CREATE TRIGGER network_search_texts_au
+    AFTER UPDATE OF title_text, body_text, tags_text ON network_search_texts BEGIN
         INSERT INTO network_search_fts(network_search_fts, rowid, title_text, body_text, tags_text)
-        VALUES ('delete', old.id, old.title_text, old.body_text, old.tags_text);
+        VALUES ('delete', old.doc_id, old.title_text, old.body_text, old.tags_text);
         INSERT INTO network_search_fts(rowid, title_text, body_text, tags_text)
-        VALUES (new.id, new.title_text, new.body_text, new.tags_text);
+        VALUES (new.doc_id, new.title_text, new.body_text, new.tags_text);
     END
     """,
     f"""
@@ -78,25 +79,25 @@ SQLITE_UP = (
 )
 SQLITE_DOWN = (
     "DROP TRIGGER IF EXISTS network_search_owner_status",
-    "DROP TRIGGER IF EXISTS network_search_docs_au",
-    "DROP TRIGGER IF EXISTS network_search_docs_ad",
-    "DROP TRIGGER IF EXISTS network_search_docs_ai",
+    "DROP TRIGGER IF EXISTS network_search_texts_au",
+    "DROP TRIGGER IF EXISTS network_search_texts_ad",
+    "DROP TRIGGER IF EXISTS network_search_texts_ai",
     "DROP TABLE IF EXISTS network_search_fts",
 )
 
 POSTGRES_UP = (
     """
-    ALTER TABLE network_search_docs ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
+    ALTER TABLE network_search_texts ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('simple'::regconfig, title_text), 'A')
         || setweight(to_tsvector('simple'::regconfig, body_text), 'D')
     ) STORED
     """,
     """
-    ALTER TABLE network_search_docs ADD COLUMN tags_arr text[]
+    ALTER TABLE network_search_texts ADD COLUMN tags_arr text[]
     GENERATED ALWAYS AS (string_to_array(tags_text, ' ')) STORED
     """,
-    "CREATE INDEX ix_network_search_docs_tsv ON network_search_docs USING gin (search_tsv)",
-    "CREATE INDEX ix_network_search_docs_tags ON network_search_docs USING gin (tags_arr)",
+    "CREATE INDEX ix_network_search_texts_tsv ON network_search_texts USING gin (search_tsv)",
+    "CREATE INDEX ix_network_search_texts_tags ON network_search_texts USING gin (tags_arr)",
     f"""
     CREATE FUNCTION network_search_follow_owner() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -250,14 +251,11 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("display_title", sa.String(length=200), nullable=False),
-        sa.Column("school_name", sa.String(length=200), nullable=False),
-        sa.Column("city", sa.String(length=120), nullable=False),
-        sa.Column("summary", sa.String(length=300), nullable=False),
-        sa.Column("title_text", sa.Text(), nullable=False),
-        sa.Column("body_text", sa.Text(), nullable=False),
-        sa.Column("tags_text", sa.Text(), nullable=False),
-        sa.Column("updated_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "wanted",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.ForeignKeyConstraint(
             ["owner_id"],
             ["users.id"],
@@ -270,6 +268,25 @@ def upgrade() -> None:
     with op.batch_alter_table("network_search_docs", schema=None) as batch_op:
         batch_op.create_index("ix_network_search_docs_owner", ["owner_id"], unique=False)
 
+    op.create_table(
+        "network_search_texts",
+        sa.Column("doc_id", sa.Integer(), nullable=False),
+        sa.Column("display_title", sa.String(length=200), nullable=False),
+        sa.Column("school_name", sa.String(length=200), nullable=False),
+        sa.Column("city", sa.String(length=120), nullable=False),
+        sa.Column("summary", sa.String(length=300), nullable=False),
+        sa.Column("title_text", sa.Text(), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("tags_text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["doc_id"],
+            ["network_search_docs.id"],
+            name=op.f("fk_network_search_texts_doc_id_network_search_docs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("doc_id", name=op.f("pk_network_search_texts")),
+    )
+
     if op.get_bind().dialect.name == "sqlite":
         _run(SQLITE_UP)
     else:
@@ -281,6 +298,7 @@ def downgrade() -> None:
         _run(SQLITE_DOWN)
     else:
         _run(POSTGRES_DOWN)
+    op.drop_table("network_search_texts")
     with op.batch_alter_table("network_search_docs", schema=None) as batch_op:
         batch_op.drop_index("ix_network_search_docs_owner")
 

@@ -56,7 +56,7 @@ class Index:
             self.owners[ref] = teacher.user_id
         doc = replace(BASE, ref_id=ref, owner_id=self.owners[ref], **fields)
         async with self.world.services.db.transaction("test.put") as uow:
-            await uow.search.put(doc, self.now())
+            await uow.search.put(doc)
         return doc
 
     async def search(self, cursor: str | None = None, limit: int = 20, **request) -> SearchPage:
