@@ -125,6 +125,10 @@ def fold_char(char: str) -> str:
     """
     if char.isascii():
         return char.lower() if char.isprintable() or char in "\t\n\r" else ""
+    # Look-alikes first: case folding would turn Greek "Β" into "β", which looks like nothing.
+    confusable = _confusable_targets().get(char)
+    if confusable is not None:
+        return confusable
     category = unicodedata.category(char)
     if category in _INVISIBLE_CATEGORIES or char in _INVISIBLE_LETTERS:
         return ""

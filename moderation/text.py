@@ -46,6 +46,7 @@ __all__ = [
     "has_repeats",
     "leet_variants",
     "normalise",
+    "shrink_repeats",
     "squeeze_repeats",
 ]
 
@@ -70,10 +71,10 @@ def _table(mapping: dict[bytes, bytes], default: bytes | None = None) -> bytes:
 # Letters and digits stay, everything else is a space: the words.
 _WORDS = bytes(byte if byte in _ALNUM else ord(" ") for byte in range(256))
 _NOT_SYMBOLS = bytes(byte for byte in range(256) if byte not in b"@$|+!*#")
-# A leet symbol or mask touching a letter or digit, or "!" before one ("sh!t", "!diot");
-# "!" after a word is just an exclamation.
-_SYMBOL_SIGN = re.compile(rb"[a-z0-9\x01][@$|+*#]|[@$|+*#!][a-z0-9\x01]")
-_BANG_SIGN = re.compile(rb"![a-z0-9\x01]")
+# A leet symbol or mask touching a letter, or "!" before one ("sh!t", "!diot"); "!"
+# after a word is an exclamation, "$" before a digit a price.
+_SYMBOL_SIGN = re.compile(rb"[a-z\x01][@$|+*#]|[@$|+*#!][a-z\x01]")
+_BANG_SIGN = re.compile(rb"![a-z\x01]")
 # One-letter words become "a" between spaces; longer words "aa...".
 _WORD_SHAPE = _table({_ALNUM: b"a", b" ": b" "}, b".")
 _SPACED_SIGN = b" a a a "
@@ -202,7 +203,9 @@ class NormalisedText:
         """
         if not self.has_digits:
             return self.joined
-        read = [(leet_variants(word) or (word,))[0] for word in self.words]
+        read = [
+            word if word.isalpha() else (leet_variants(word) or (word,))[0] for word in self.words
+        ]
         return b" " + b" ".join(read) + b" "
 
     def symbol_chunks(self) -> list[bytes]:
@@ -250,6 +253,11 @@ def has_repeats(word: bytes) -> bool:
 def squeeze_repeats(word: bytes) -> bytes:
     """Cut runs of three or more of one character to two."""
     return _REPEAT_3.sub(rb"\1\1", word)
+
+
+def shrink_repeats(word: bytes) -> bytes:
+    """Cut runs of three or more of one character to one ("aaaasshole" to "asshole")."""
+    return _REPEAT_3.sub(rb"\1", word)
 
 
 def collapse_repeats(word: bytes) -> bytes:

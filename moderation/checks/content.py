@@ -42,6 +42,7 @@ from ..text import (
     collapse_repeats,
     has_repeats,
     leet_variants,
+    shrink_repeats,
     squeeze_repeats,
 )
 from ..verdict import Finding, Outcome, Reason, Verdict
@@ -61,6 +62,21 @@ MATCHER_CACHE_SIZE = 256
 """Compiled matchers kept (one per distinct language set and teacher's terms)."""
 _MASKS = b"*#"
 _SEVERITY_RANK = {Severity.BLOCK: 0, Severity.HOLD: 1}
+_COMMON_WORDS = frozenset(
+    word.encode()
+    for line in (
+        "you your our the and me my are what don dont tell anyone",
+        "nous notre votre vous ton tes toi moi tout personne",
+        "unser unsere unseres dein deine deinen dich mich nicht sag niemand",
+        "nuestro nuestra tus tu los las lo nadie mandame",
+        "nostro nostra tuoi non dirlo nessuno",
+        "nosso nossa teus seus aos nao ninguem",
+        "onze ons jezelf niet tegen niemand",
+        "nasz nasza nie cie mi sie het zeg aime want",
+    )
+    for word in line.split(" ")
+)
+"""Words too common to anchor a phrase (the phrase is still matched whole)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +118,12 @@ class ContentMatcher:
         self._phrases: dict[bytes, list[tuple[bytes, Term]]] = {}
         for term in terms:
             self._add(term)
-        self._prefix_lens = tuple(sorted({len(key) for key in self._prefixes}))
-        self._suffix_lens = tuple(sorted({len(key) for key in self._suffixes}))
+        self._collapsed_prefixes = {collapse_repeats(k): t for k, t in self._prefixes.items()}
+        self._collapsed_suffixes = {collapse_repeats(k): t for k, t in self._suffixes.items()}
+        stems = [*self._prefixes, *self._collapsed_prefixes]
+        self._prefix_lens = tuple(sorted({len(key) for key in stems}))
+        stems = [*self._suffixes, *self._collapsed_suffixes]
+        self._suffix_lens = tuple(sorted({len(key) for key in stems}))
         self._anchors = frozenset(self._phrases)
         self._by_length: dict[int, list[tuple[bytes, Term]]] = {}
         for key, term in self._exact.items():
@@ -117,7 +137,10 @@ class ContentMatcher:
             return
         if term.is_phrase:
             words = key.split()
-            anchor = max(words, key=len)
+            # The phrase is only looked for when its anchor is in the message:
+            # its longest word that is not a common one ("secreto", not "nuestro").
+            rare = [w for w in words if len(w) > 2 and w not in _COMMON_WORDS] or words
+            anchor = max(reversed(rare), key=len)
             self._phrases.setdefault(anchor, []).append((b" " + b" ".join(words) + b" ", term))
         elif term.is_prefix:
             self._prefixes[key] = _stronger(self._prefixes.get(key), term)
@@ -203,29 +226,36 @@ class ContentMatcher:
         if term is not None or not has_repeats(word):
             return term
         squeezed = squeeze_repeats(word)
-        if squeezed != word and squeezed not in self._allowed:
-            term = self._exact.get(squeezed) or self._affix(squeezed)
-            if term is not None:
-                return term
         if squeezed == word:
             # Only doubled letters: real spelling, not stretching.
             return None
+        for variant in (squeezed, shrink_repeats(word)):
+            if variant not in self._allowed:
+                term = self._exact.get(variant) or self._affix(variant)
+                if term is not None:
+                    return term
         collapsed = collapse_repeats(word)
         if collapsed in self._allowed:
             return None
-        return self._collapsed.get(collapsed) or self._affix(collapsed)
+        return self._collapsed.get(collapsed) or self._affix(collapsed, collapsed=True)
 
-    def _affix(self, word: bytes) -> Term | None:
+    def _affix(self, word: bytes, *, collapsed: bool = False) -> Term | None:
+        """A stem that ``word`` starts or ends with (stems collapsed too if ``collapsed``)."""
+        prefixes, suffixes = (
+            (self._collapsed_prefixes, self._collapsed_suffixes)
+            if collapsed
+            else (self._prefixes, self._suffixes)
+        )
         for length in self._prefix_lens:
             if length > len(word):
                 break
-            term = self._prefixes.get(word[:length])
+            term = prefixes.get(word[:length])
             if term is not None:
                 return term
         for length in self._suffix_lens:
             if length > len(word):
                 break
-            term = self._suffixes.get(word[-length:])
+            term = suffixes.get(word[-length:])
             if term is not None:
                 return term
         return None

@@ -59,7 +59,7 @@ _STREET_WORDS = _encoded(
         "crescent terrace gardens grove blvd calle avenida avda plaza paseo carretera camino "
         "ronda travesia glorieta via viale piazza corso vicolo piazzale lungomare contrada rua "
         "travessa praca estrada alameda beco calcada ulica ulicy aleja alei plac placu "
-        "osiedle osiedlu"
+        "osiedle osiedlu st rd ave ln dr"
     )
 )
 _GATE_WORDS = _PROVIDERS | _AT_WORDS | _DOT_WORDS | _TLDS | _PLATFORMS | _STREET_WORDS
@@ -95,37 +95,38 @@ def detect_personal_data(
     gate_words = _GATE_WORDS.intersection(text.words)
     has_at = b"@" in folded
     digits = len(folded) - len(folded.translate(None, _DIGITS))
-    find_email = has_at
-    find_link = b"://" in folded or b"www" in folded or _DOT_TLD.search(folded) is not None
-    find_social_ = has_at
+    spelled_email: list[str] = []
+    spelled_link: list[str] = []
+    platforms: list[str] = []
     find_address = False
     if gate_words:
-        find_email = (
-            find_email
-            or not _PROVIDERS.isdisjoint(gate_words)
-            or (
-                not _AT_WORDS.isdisjoint(gate_words)
-                and not (_DOT_WORDS.isdisjoint(gate_words) and _CLEAR_TLDS.isdisjoint(gate_words))
-            )
-        )
-        find_link = find_link or not (
-            _DOT_WORDS.isdisjoint(gate_words) or _TLDS.isdisjoint(gate_words)
-        )
-        find_social_ = find_social_ or not _PLATFORMS.isdisjoint(gate_words)
+        providers = _PROVIDERS.intersection(gate_words)
+        at_words = _AT_WORDS.intersection(gate_words)
+        dot_words = _DOT_WORDS.intersection(gate_words)
+        if providers or (at_words and (dot_words or not _CLEAR_TLDS.isdisjoint(gate_words))):
+            spelled_email = [f" {word.decode()} " for word in at_words] + [
+                word.decode() for word in providers
+            ]
+        if dot_words and not _TLDS.isdisjoint(gate_words):
+            spelled_link = [f" {word.decode()} " for word in dot_words]
+        platforms = [word.decode() for word in _PLATFORMS.intersection(gate_words)]
         find_address = digits > 0 and not _STREET_WORDS.isdisjoint(gate_words)
+    find_link = (
+        spelled_link or b"://" in folded or b"www" in folded or _DOT_TLD.search(folded) is not None
+    )
     find_phone = digits >= MIN_DIGITS
     if digits and not find_address:
         find_address = any(mark in folded for mark in _STREET_MARKS)
-    if not (find_email or find_link or find_social_ or find_phone or find_address):
+    if not (has_at or spelled_email or find_link or platforms or find_phone or find_address):
         return ()
     visible = VisibleText(text.original)
     found: list[PersonalData] = []
-    if find_email:
-        found.extend(find_emails(visible))
-    if find_social_:
-        found.extend(find_social(visible))
+    if has_at or spelled_email:
+        found.extend(find_emails(visible, spelled_email))
+    if has_at or platforms:
+        found.extend(find_social(visible, platforms))
     if find_link:
-        found.extend(find_links(visible, allowed_domains))
+        found.extend(find_links(visible, allowed_domains, spelled_link))
     if find_phone:
         found.extend(find_phones(visible, regions))
     if find_address:

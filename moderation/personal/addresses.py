@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from .model import PersonalData, PersonalDataKind
-from .visible import VisibleText
+from .visible import VisibleText, windows
 
 __all__ = ["find_addresses"]
 
@@ -61,11 +61,24 @@ _STREET_FIRST = (
     rf"),?\s+(?:n[º°o]\.?\s*)?{_HOUSE}(?!\w)" + _NOT_A_UNIT
 )
 _ADDRESS = re.compile(f"{_NUMBER_FIRST}|{_STREET_FIRST}", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+")
+_BEFORE_NUMBER = 70
+"""Characters read before a house number: the street name ("Avenida da Liberdade 10")."""
+_AFTER_NUMBER = 45
+"""Characters read after it: "12 avenue des Champs-Élysées"."""
 
 
 def find_addresses(visible: VisibleText) -> list[PersonalData]:
-    """Every street address (street word and house number) in the text."""
-    return [
-        PersonalData(PersonalDataKind.ADDRESS, visible.span(*match.span()))
-        for match in _ADDRESS.finditer(visible.text)
-    ]
+    """Every street address (street word and house number) in the text.
+
+    Only the surroundings of each number are read: an address has one.
+    """
+    text = visible.text
+    numbers = [match.start() for match in _NUMBER.finditer(text)]
+    found: list[PersonalData] = []
+    for start, end in windows(numbers, _BEFORE_NUMBER, _AFTER_NUMBER, len(text)):
+        found.extend(
+            PersonalData(PersonalDataKind.ADDRESS, visible.span(*match.span()))
+            for match in _ADDRESS.finditer(text, start, end)
+        )
+    return found

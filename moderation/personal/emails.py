@@ -11,11 +11,12 @@ point taken" is not an address.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from email_validator import EmailNotValidError, validate_email
 
 from .model import PersonalData, PersonalDataKind
-from .visible import VisibleText
+from .visible import VisibleText, find_all, merge, windows, word_windows
 from .vocabulary import AT_WORDS, DOT_WORDS, PROVIDERS, TLDS
 
 __all__ = ["find_emails"]
@@ -33,10 +34,34 @@ _CANDIDATE = re.compile(
 _SEPARATORS = re.compile(_DOT, re.IGNORECASE)
 
 
-def find_emails(visible: VisibleText) -> list[PersonalData]:
-    """Every e-mail address in the text, written plainly or spelled out."""
+def find_emails(
+    visible: VisibleText, spelled_words: Collection[str] | None = None
+) -> list[PersonalData]:
+    """Every e-mail address in the text, written plainly or spelled out.
+
+    Args:
+        visible: The text.
+        spelled_words: The spoken "at" words and mail providers the message
+            contains, whose surroundings are read too; ``None`` reads the
+            whole text. Around each "@" is always read.
+    """
+    text = visible.text
+    if spelled_words is None:
+        ranges = [(0, len(text))]
+    else:
+        positions = find_all(text, "@") + find_all(text, "＠")
+        ranges = windows(positions, 70, 80, len(text))
+        if spelled_words:
+            ranges = merge(ranges + word_windows(text, spelled_words, 70, 80))
     found: list[PersonalData] = []
-    for match in _CANDIDATE.finditer(visible.text):
+    for start, end in ranges:
+        found.extend(_in_range(visible, start, end))
+    return found
+
+
+def _in_range(visible: VisibleText, start: int, end: int) -> list[PersonalData]:
+    found: list[PersonalData] = []
+    for match in _CANDIDATE.finditer(visible.text, start, end):
         domain = match.group("domain")
         labels = [label.lower() for label in _SEPARATORS.split(domain)]
         dots = _SEPARATORS.findall(domain)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Collection
 
 from .model import PersonalData, PersonalDataKind
-from .visible import VisibleText
+from .visible import VisibleText, find_all, merge, windows, word_windows
 from .vocabulary import AMBIGUOUS_TLDS, DOT_WORDS, TLDS
 
 __all__ = ["find_links", "host_is_allowed"]
@@ -36,6 +36,8 @@ _LINK = re.compile(
     rf"(?P<spoken_tld>{_TLD})\b",
     re.IGNORECASE,
 )
+# Led by a literal ".": finds where a domain may end, dot by dot.
+_DOT_TLD = re.compile(rf"\.(?:{_TLD})(?![\w-])", re.IGNORECASE)
 
 
 def host_is_allowed(host: str, allowed_domains: Collection[str]) -> bool:
@@ -44,10 +46,40 @@ def host_is_allowed(host: str, allowed_domains: Collection[str]) -> bool:
     return any(host == domain or host.endswith("." + domain) for domain in allowed_domains)
 
 
-def find_links(visible: VisibleText, allowed_domains: Collection[str] = ()) -> list[PersonalData]:
-    """Every link in the text, except those under ``allowed_domains``."""
+def find_links(
+    visible: VisibleText,
+    allowed_domains: Collection[str] = (),
+    spelled_words: Collection[str] | None = None,
+) -> list[PersonalData]:
+    """Every link in the text, except those under ``allowed_domains``.
+
+    Args:
+        visible: The text.
+        allowed_domains: Hosts (and their subdomains) not to report.
+        spelled_words: The spoken "dot" words the message contains, whose
+            surroundings are read too; ``None`` reads the whole text. Around
+            "://", "www." and ".<tld>" is always read.
+    """
+    text = visible.text
+    if spelled_words is None:
+        ranges = [(0, len(text))]
+    else:
+        positions = find_all(text, "://") + find_all(text.lower(), "www.")
+        positions += [match.start() for match in _DOT_TLD.finditer(text)]
+        ranges = windows(positions, 80, 90, len(text))
+        if spelled_words:
+            ranges = merge(ranges + word_windows(text, spelled_words, 70, 40))
     found: list[PersonalData] = []
-    for match in _LINK.finditer(visible.text):
+    for start, end in ranges:
+        found.extend(_in_range(visible, start, end, allowed_domains))
+    return found
+
+
+def _in_range(
+    visible: VisibleText, start: int, end: int, allowed_domains: Collection[str]
+) -> list[PersonalData]:
+    found: list[PersonalData] = []
+    for match in _LINK.finditer(visible.text, start, end):
         host = _host(match)
         if host is None:
             continue

@@ -37,15 +37,23 @@ PARTNER_REGIONS = ("FR", "DE", "ES", "IT", "PL", "PT", "NL", "GB", "BE", "AT", "
 """Regions whose national formats are tried, in this order. Numbers of other
 countries are found when written internationally ("+352 ...", "00352 ...")."""
 MIN_DIGITS = 7
-MAX_CANDIDATES = 8
-"""Candidates confirmed per message (bounded work for a wall of digits)."""
+MAX_CANDIDATES = 4
+"""Candidates confirmed per message: bounded work for a wall of digits (each
+confirmation tries the regions in turn, a few milliseconds at worst)."""
+MAX_ATTEMPTS = 16
+"""Matcher runs (one candidate in one region) per message: a few milliseconds at most."""
+_NO_TRUNK_PREFIX = frozenset({"ES", "PT", "PL", "IT"})
+"""Regions whose national numbers do not start with a trunk "0" (Italy: mobiles)."""
+_CONTEXT = 16
+"""Characters around a candidate read for dates, times and currencies."""
 
 _NOT_PHONES = re.compile(
     r"(?<![\d./-])\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})(?![./-]?\d)"  # 12/05/2026, 12.05.26
     r"|(?<![\d./-])\d{4}([./-])\d{1,2}\2\d{1,2}(?![./-]?\d)"  # 2026-05-12
     r"|\b\d{1,2}\s?[:h]\s?\d{2}(?::\d{2})?\b"  # 10:30, 10h30, 10:30:15
     r"|\b(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}\b"  # 2025-2026, 2025/26
-    r"|[€$£¥]\s?\d[\d\s.,']*|\d[\d\s.,']*\s?(?:[€$£¥]|eur\b|euros?\b|zł|pln\b|chf\b|gbp\b)",
+    # prices; possessive (Python 3.11) so that a wall of digits cannot backtrack
+    r"|[€$£¥]\s?\d[\d\s.,']*|\d(?:[\s.,']?\d)*+\s?(?:[€$£¥]|eur\b|euros?\b|zł|pln\b|chf\b|gbp\b)",
     re.IGNORECASE,
 )
 _CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[ \t().\-/]{0,3}\d){6,17}(?!\w)")
@@ -66,24 +74,47 @@ def find_phones(
     visible: VisibleText, regions: tuple[str, ...] = PARTNER_REGIONS
 ) -> list[PersonalData]:
     """Every phone number of a partner region (or any international number)."""
-    text = _NOT_PHONES.sub(lambda match: " " * len(match.group()), visible.text)
+    text = visible.text
     found: list[PersonalData] = []
-    for count, match in enumerate(_CANDIDATE.finditer(text)):
-        if count >= MAX_CANDIDATES:
-            break
-        candidate = match.group()
-        if sum(char.isdigit() for char in candidate) < MIN_DIGITS:
-            continue
-        region = _confirm(candidate, regions)
-        if region is not None:
-            found.append(PersonalData(PersonalDataKind.PHONE, visible.span(*match.span()), region))
+    budget = [MAX_ATTEMPTS]
+    confirmed = 0
+    for outer in _CANDIDATE.finditer(text):
+        # Dates, times and prices are blanked in the candidate's surroundings only.
+        start = max(0, outer.start() - _CONTEXT)
+        segment = text[start : outer.end() + _CONTEXT]
+        masked = _NOT_PHONES.sub(lambda match: " " * len(match.group()), segment)
+        for match in _CANDIDATE.finditer(masked):
+            candidate = match.group()
+            if sum(char.isdigit() for char in candidate) < MIN_DIGITS:
+                continue
+            confirmed += 1
+            if confirmed > MAX_CANDIDATES or budget[0] <= 0:
+                return found
+            region = _confirm(candidate, regions, budget)
+            if region is not None:
+                span = visible.span(start + match.start(), start + match.end())
+                found.append(PersonalData(PersonalDataKind.PHONE, span, region))
     return found
 
 
-def _confirm(candidate: str, regions: tuple[str, ...]) -> str | None:
-    """The region in which ``candidate`` is a valid number, if any."""
-    tried = regions[:1] if candidate.startswith(("+", "00")) else regions
+def _confirm(candidate: str, regions: tuple[str, ...], budget: list[int]) -> str | None:
+    """The region in which ``candidate`` is a valid number, if any.
+
+    ``budget`` counts the matcher runs left for the message; each region
+    tried takes one.
+    """
+    if candidate.startswith(("+", "00")):
+        tried = regions[:1]
+    elif candidate.lstrip("( ").startswith(("0", "０")):
+        tried = tuple(
+            region for region in regions if region not in _NO_TRUNK_PREFIX or region == "IT"
+        )
+    else:
+        tried = tuple(region for region in regions if region in _NO_TRUNK_PREFIX)
     for region in tried:
+        if budget[0] <= 0:
+            return None
+        budget[0] -= 1
         for number in PhoneNumberMatcher(candidate, region, leniency=Leniency.VALID):
             return region_code_for_number(number.number) or region
     return None

@@ -22,9 +22,10 @@ Naming a platform alone ("I watched it on YouTube") is not reported.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from .model import PersonalData, PersonalDataKind
-from .visible import VisibleText
+from .visible import VisibleText, find_all, windows
 from .vocabulary import words
 
 __all__ = ["find_social"]
@@ -32,7 +33,7 @@ __all__ = ["find_social"]
 _PLATFORM = (
     r"(?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik\s?tok|discord|whats\s?app|telegram|"
     r"facebook|fb|messenger|twitter|youtube|twitch|roblox|steam|skype|kik|wechat|"
-    r"bereal|pinterest|reddit|vk|xbox|psn|fortnite|signal|threads)"
+    r"bereal|pinterest|reddit|vk|xbox|psn|fortnite|signal|threads|fejs)"
 )
 _OWN = r"(?:my|mon|ma|mein\w*|mi|mio|mia|m[óo]j\w*|meu|minha|mijn)"
 _COPULA = r"(?:is|est|c'est|c’est|ist|lautet|es|è|é|to|jest|[:=])"
@@ -72,14 +73,37 @@ _NOT_HANDLES = words(
 )
 
 
-def find_social(visible: VisibleText) -> list[PersonalData]:
-    """Every handle, platform account and invitation to another platform."""
+def find_social(
+    visible: VisibleText, platforms: Collection[str] | None = None
+) -> list[PersonalData]:
+    """Every handle, platform account and invitation to another platform.
+
+    Args:
+        visible: The text.
+        platforms: The platform words the message contains (lower case), to
+            read only their surroundings; ``None`` reads the whole text.
+    """
     text = visible.text
     found: list[PersonalData] = []
-    for match in _AT_HANDLE.finditer(text):
-        if _HANDLE_LIKE.search(match.group("handle")):
-            found.append(PersonalData(PersonalDataKind.SOCIAL, visible.span(*match.span())))
-    for match in _PLATFORM_HANDLE.finditer(text):
+    for start, end in windows(find_all(text, "@") + find_all(text, "＠"), 2, 36, len(text)):
+        for match in _AT_HANDLE.finditer(text, start, end):
+            if _HANDLE_LIKE.search(match.group("handle")):
+                found.append(PersonalData(PersonalDataKind.SOCIAL, visible.span(*match.span())))
+    if platforms is None:
+        ranges = [(0, len(text))]
+    else:
+        lowered = text.lower()
+        positions = [index for word in platforms for index in find_all(lowered, word)]
+        ranges = windows(positions, 48, 56, len(text))
+    for start, end in ranges:
+        found.extend(_platform_mentions(visible, start, end))
+    return found
+
+
+def _platform_mentions(visible: VisibleText, start: int, end: int) -> list[PersonalData]:
+    text = visible.text
+    found: list[PersonalData] = []
+    for match in _PLATFORM_HANDLE.finditer(text, start, end):
         handle = match.group("handle")
         if handle.lower() in _NOT_HANDLES:
             continue
@@ -90,7 +114,7 @@ def find_social(visible: VisibleText) -> list[PersonalData]:
             found.append(
                 PersonalData(PersonalDataKind.SOCIAL, visible.span(*match.span()), platform)
             )
-    for match in _INVITATION.finditer(text):
+    for match in _INVITATION.finditer(text, start, end):
         after = _PLATFORM_AFTER.match(text, match.end())
         if after is not None:
             found.append(

@@ -8,8 +8,9 @@ so every span found in the visible text is mapped back.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
-__all__ = ["VisibleText"]
+__all__ = ["VisibleText", "find_all", "merge", "windows", "word_windows"]
 
 # Format characters that render as nothing: zero-width space and joiners, bidi
 # marks, embeddings, overrides and isolates, word joiner and invisible
@@ -54,3 +55,49 @@ class VisibleText:
             else:
                 high = middle
         return index + low
+
+
+def windows(positions: list[int], before: int, after: int, length: int) -> list[tuple[int, int]]:
+    """Merged ``[position - before, position + after)`` ranges, clipped to ``length``.
+
+    Detectors search only these ranges (``Pattern.finditer(text, start, end)``
+    keeps global offsets and lets look-behinds see the text before ``start``),
+    so a long message costs what its suspicious parts cost.
+    """
+    return merge([(max(0, p - before), min(length, p + after)) for p in positions])
+
+
+def merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sort ranges and merge those that overlap or touch."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def find_all(text: str, needle: str) -> list[int]:
+    """Every offset of ``needle`` in ``text`` (``str.find`` in a loop, in C)."""
+    found: list[int] = []
+    index = text.find(needle)
+    while index >= 0 and len(found) < 64:
+        found.append(index)
+        index = text.find(needle, index + 1)
+    return found
+
+
+def word_windows(
+    text: str, words: Collection[str], before: int, after: int
+) -> list[tuple[int, int]]:
+    """Windows around each occurrence of ``words`` in ``text`` (case-insensitive).
+
+    Falls back to the whole text when none is found (a spelling the fold
+    changed, "małpa" for "malpa"), so a gate that opened is never wasted.
+    """
+    lowered = text.lower()
+    positions = [index for word in words for index in find_all(lowered, word)]
+    if not positions:
+        return [(0, len(text))]
+    return windows(positions, before, after, len(text))

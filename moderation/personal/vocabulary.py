@@ -45,6 +45,9 @@ DOT_WORDS = words("dot punkt point punto ponto kropka punt")
 PLATFORMS = words(
     "insta instagram snap snapchat tiktok discord whatsapp telegram facebook fb messenger "
     "twitter youtube twitch roblox steam skype kik wechat bereal pinterest reddit vk "
-    "xbox psn fortnite signal threads"
+    "xbox psn fortnite signal threads "
+    # Polish and other inflected forms ("na snapie", "na instagramie")
+    "snapie snapa snapchacie instagramie instagrama tiktoku tiktoka discordzie discorda "
+    "whatsappie messengerze fejs fejsie fejsa"
 )
 """Platforms where a pupil could be contacted outside the project."""
