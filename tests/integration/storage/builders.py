@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from protocol import SchoolId, UserId, new_id
 from protocol.api.accounts import AccountKind, AccountStatus
@@ -25,6 +25,19 @@ def later(seconds: float) -> datetime:
     return NOW + timedelta(seconds=seconds)
 
 
+def school_fields(name: str = "Collège Jean Moulin", country_code: str = "FR") -> dict[str, Any]:
+    """Everything ``add_school`` needs but the id and the time."""
+    return {
+        "name": name,
+        "country_code": country_code,
+        "city": "Lyon",
+        "school_type": "lower_secondary",
+        "age_min": 11,
+        "age_max": 15,
+        "languages": ["fr", "en"],
+    }
+
+
 async def add_school(
     db: Database,
     *,
@@ -34,15 +47,7 @@ async def add_school(
 ) -> SchoolRecord:
     async with db.transaction("test.add_school") as uow:
         return await uow.schools.add_school(
-            school_id=SchoolId(new_id()),
-            name=name,
-            country_code=country_code,
-            city="Lyon",
-            school_type="lower_secondary",
-            age_min=11,
-            age_max=15,
-            languages=["fr", "en"],
-            now=now,
+            school_id=SchoolId(new_id()), now=now, **school_fields(name, country_code)
         )
 
 

@@ -17,6 +17,7 @@ from .builders import (
     add_user,
     collect_pages,
     later,
+    school_fields,
 )
 
 NOBODY = UserId("00000000-0000-4000-8000-000000000000")
@@ -83,17 +84,7 @@ async def test_duplicate_login_rolls_the_whole_transaction_back(db: Database):
     school_id = SchoolId(new_id())
     with pytest.raises(DuplicateKey) as caught:
         async with db.transaction("test.duplicate") as uow:
-            await uow.schools.add_school(
-                school_id=school_id,
-                name="Written before the failure",
-                country_code="FR",
-                city="Lyon",
-                school_type="primary",
-                age_min=6,
-                age_max=11,
-                languages=[],
-                now=NOW,
-            )
+            await uow.schools.add_school(school_id=school_id, now=NOW, **school_fields())
             await uow.accounts.add_user(
                 user_id=newcomer,
                 kind=AccountKind.TEACHER,

@@ -11,7 +11,7 @@ from sqlalchemy.exc import StatementError
 from protocol import ErrorCode, SchoolId
 from storage import Database, DatabaseUnavailable
 
-from .builders import NOW, add_school
+from .builders import NOW, add_school, school_fields
 
 
 class Observed:
@@ -32,15 +32,7 @@ async def test_commit_and_rollback_are_reported(database_url: str):
         with pytest.raises(RuntimeError, match="boom"):
             async with db.transaction("test.fails") as uow:
                 await uow.schools.add_school(
-                    school_id=SchoolId("rolled-back"),
-                    name="Never",
-                    country_code="FR",
-                    city="Lyon",
-                    school_type="primary",
-                    age_min=6,
-                    age_max=11,
-                    languages=[],
-                    now=NOW,
+                    school_id=SchoolId("rolled-back"), now=NOW, **school_fields("Never")
                 )
                 raise RuntimeError("boom")
         async with db.transaction("test.read") as uow:
