@@ -16,6 +16,7 @@ from community import IssuedPupil, NewSchool, Principal, TeacherRegistration
 from protocol.api.accounts import AccountKind, AccountStatus, RoleAtSchool, SchoolType
 from protocol.ids import UserId
 
+from .demo_network import load_demo_network
 from .demo_projects import PUPILS_PER_SCHOOL, load_demo_project
 from .services import Services
 
@@ -242,6 +243,10 @@ async def load_demo(services: Services, progress: Progress) -> DemoResult:
             )
             done += count
             progress(f"      {done}/{total} pupils")
+
+    await load_demo_network(
+        services, email=_email, password=DEMO_PASSWORD, client=DEMO_CLIENT, progress=progress
+    )
 
     def first_pupils(school_key: str) -> list[UserId]:
         school = next(s for s in SCHOOLS if s.key == school_key)
