@@ -49,6 +49,7 @@ OTHER_LETTER = b"\x01"
 _EXPANSIONS = {b"\x02": b"ss", b"\x03": b"ae", b"\x04": b"oe", b"\x05": b"th"}
 """Reserved bytes for the common letters that fold to two letters."""
 _EXPANSION_OF = {value.decode(): key for key, value in _EXPANSIONS.items()}
+_NOT_RESERVED = bytes(byte for byte in range(256) if bytes([byte]) not in _EXPANSIONS)
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me", "Mc"})
 _INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u17b4\u17b5\u2800")
 """Fillers and blanks that render as nothing but are not format characters."""
@@ -215,9 +216,9 @@ def fold(text: str) -> bytes:
     else:
         raw = codecs.charmap_encode(text, _ERROR_HANDLER, _CHARMAP)[0]
     folded = raw.translate(_TABLE, _DELETE)
-    if not text.isascii():
-        # ASCII input cannot produce the reserved bytes: its controls are deleted.
+    # ASCII input cannot produce the reserved bytes (its controls are deleted); one
+    # C pass tells whether a non-ASCII text did.
+    if not text.isascii() and folded.translate(None, _NOT_RESERVED):
         for reserved, expansion in _EXPANSIONS.items():
-            if reserved in folded:
-                folded = folded.replace(reserved, expansion)
+            folded = folded.replace(reserved, expansion)
     return folded

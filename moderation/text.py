@@ -75,9 +75,10 @@ _NOT_SYMBOLS = bytes(byte for byte in range(256) if byte not in b"@$|+!*#")
 # after a word is an exclamation, "$" before a digit a price.
 _SYMBOL_SIGN = re.compile(rb"[a-z\x01][@$|+*#]|[@$|+*#!][a-z\x01]")
 _BANG_SIGN = re.compile(rb"![a-z\x01]")
-# One-letter words become "a" between spaces; longer words "aa...".
-_WORD_SHAPE = _table({_ALNUM: b"a", b" ": b" "}, b".")
-_SPACED_SIGN = b" a a a "
+# Letters and digits become "a", everything else a space.
+_WORD_SHAPE = _table({_ALNUM: b"a"}, b" ")
+# Led by the literal " a " (a one-character word), so the search jumps between them.
+_SPACED_SIGN = re.compile(rb" a {1,3}a {1,3}a ")
 _NOT_DIGITS = bytes(byte for byte in range(256) if byte not in _DIGITS)
 
 _LEET = {
@@ -149,8 +150,14 @@ class NormalisedText:
 
     @property
     def has_spaced_letters(self) -> bool:
-        """Whether three one-character words follow each other."""
-        return _SPACED_SIGN in self.joined.translate(_WORD_SHAPE)
+        """Whether three one-character words follow each other.
+
+        Read on the text with every non-word character made a space, so
+        that separators of one to three characters ("f u", "f.u", "f - u")
+        are found without joining the words again.
+        """
+        shape = b" " + self.folded.translate(_WORD_SHAPE) + b" "
+        return _SPACED_SIGN.search(shape) is not None
 
     @property
     def has_digits(self) -> bool:

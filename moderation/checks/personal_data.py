@@ -62,8 +62,9 @@ _STREET_WORDS = _encoded(
         "osiedle osiedlu st rd ave ln dr"
     )
 )
-_GATE_WORDS = _PROVIDERS | _AT_WORDS | _DOT_WORDS | _TLDS | _PLATFORMS | _STREET_WORDS
-"""Every word that opens a gate: one intersection per message finds them all."""
+_GATE_WORDS = _PROVIDERS | _AT_WORDS | _DOT_WORDS | _PLATFORMS | _STREET_WORDS
+"""Every word that opens a gate: one intersection per message finds them all. Top-level
+domains ("de", "com", "it" are common words) only count next to a spoken "at" or "dot"."""
 _STREET_MARKS = (
     # abbreviations, and the endings of German and Dutch street names
     b"ul.", b"al.", b"pl.", b"os.", b"st.", b"c/", b"av.", b"rd.", b"bd ", b"str.",
@@ -103,11 +104,12 @@ def detect_personal_data(
         providers = _PROVIDERS.intersection(gate_words)
         at_words = _AT_WORDS.intersection(gate_words)
         dot_words = _DOT_WORDS.intersection(gate_words)
-        if providers or (at_words and (dot_words or not _CLEAR_TLDS.isdisjoint(gate_words))):
+        tlds = _TLDS.intersection(text.words) if at_words or dot_words else frozenset()
+        if providers or (at_words and (dot_words or not _CLEAR_TLDS.isdisjoint(tlds))):
             spelled_email = [f" {word.decode()} " for word in at_words] + [
                 word.decode() for word in providers
             ]
-        if dot_words and not _TLDS.isdisjoint(gate_words):
+        if dot_words and tlds:
             spelled_link = [f" {word.decode()} " for word in dot_words]
         platforms = [word.decode() for word in _PLATFORMS.intersection(gate_words)]
         find_address = digits > 0 and not _STREET_WORDS.isdisjoint(gate_words)

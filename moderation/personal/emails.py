@@ -72,7 +72,8 @@ def _in_range(visible: VisibleText, start: int, end: int) -> list[PersonalData]:
             # "lily at gmail" names a mailbox, with or without the rest.
             found.append(PersonalData(PersonalDataKind.EMAIL, visible.span(*match.span())))
             continue
-        if len(labels) < 2 or (spoken and labels[-1] not in TLDS):
+        if len(labels) < 2 or (spoken and (labels[-1] not in TLDS or labels[0] == "www")):
+            # "look at www.example.org" is a link, not a mailbox
             continue
         if _is_valid(f"{match.group('local')}@{'.'.join(labels)}"):
             found.append(PersonalData(PersonalDataKind.EMAIL, visible.span(*match.span())))

@@ -133,6 +133,7 @@ def test_social(text: str) -> None:
         ("example dot com", "example dot com"),
         ("example (dot) com", "example (dot) com"),
         ("site punkt de", "site punkt de"),
+        ("look at www.example.org", "www.example.org"),
     ],
 )
 def test_links(text: str, expected: str) -> None:
