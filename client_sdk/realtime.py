@@ -212,7 +212,9 @@ class RealtimeClient:
         """Send anything (tests of the server's input checks); returns the raw ack."""
         if not self._sio.connected:
             raise NotConnected()
-        reply = await self._sio.call(event, *args, timeout=self._timeout_s)
+        # A tuple goes out as several arguments, None as none.
+        data = None if not args else args[0] if len(args) == 1 else tuple(args)
+        reply = await self._sio.call(event, data, timeout=self._timeout_s)
         return dict(reply) if isinstance(reply, Mapping) else {"raw": reply}
 
     # -- events ------------------------------------------------------------

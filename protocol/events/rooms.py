@@ -68,7 +68,8 @@ class SetLobbyMode(ClientEvent):
 
     name: ClassVar[str] = "room.set_lobby"
 
-    mode: LobbyMode
+    mode: Annotated[LobbyMode, Field(strict=False)]
+    """``roster`` or ``everyone`` (enums arrive as their text: not strict)."""
 
 
 class MuteAll(ClientEvent):
@@ -107,7 +108,8 @@ class SetRole(ClientEvent):
     name: ClassVar[str] = "participant.set_role"
 
     participant_id: WireId
-    role: RoomRole
+    role: Annotated[RoomRole, Field(strict=False)]
+    """The new role, as its text."""
 
 
 class KickParticipant(ClientEvent):

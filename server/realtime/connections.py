@@ -75,6 +75,9 @@ class Connection:
     channels: set[str] = field(default_factory=set)
     """The broadcast groups this socket is in."""
     closing: bool = False
+    """Evicted or leaving: out of every group, closed as soon as it is idle."""
+    busy: bool = False
+    """A command of this socket is running (its answer is still to be sent)."""
 
     @property
     def room_id(self) -> RoomId:

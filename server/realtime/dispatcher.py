@@ -199,7 +199,15 @@ class Dispatcher:
                 "too many commands; slow down",
                 details={"retry_after_s": round(decision.retry_after_s, 3)},
             )
-        return await command.handler(Call(conn, self._realtime), parsed)
+        conn.busy = True
+        try:
+            return await command.handler(Call(conn, self._realtime), parsed)
+        finally:
+            conn.busy = False
+            if conn.closing:
+                # Evicted while the command ran: its answer is queued before
+                # the task that closes the socket gets to run.
+                self._realtime.close_soon(conn)
 
     @staticmethod
     def _gate(rule: Rule, conn: Connection) -> None:

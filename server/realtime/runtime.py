@@ -104,14 +104,21 @@ class Realtime:
         """Take a socket out of every group now, and close it soon after.
 
         Leaving the groups is immediate, so nothing sent after this reaches
-        the socket; closing runs in a task of its own so that whoever evicts
-        (the feed pump) never waits for the socket's farewell.
+        the socket. Closing waits for the socket's running command to be
+        answered (a teacher who ends the session gets the acknowledgement),
+        and runs in a task of its own so that whoever evicts (the feed pump)
+        never waits for the socket's farewell.
         """
         for channel in list(conn.channels):
             await self.set_channel(conn, channel, False)
         if not conn.closing:
             conn.closing = True
-            self.spawn(self.sio.disconnect(conn.sid, namespace=NAMESPACE))
+            if not conn.busy:
+                self.close_soon(conn)
+
+    def close_soon(self, conn: Connection) -> None:
+        """Close a socket in a task of its own."""
+        self.spawn(self.sio.disconnect(conn.sid, namespace=NAMESPACE))
 
     async def revalidate(self, conn: Connection, *, force: bool) -> None:
         """Check the connection's account again if due (or if ``force``).

@@ -17,6 +17,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from client_sdk import RealtimeClient
+from client_sdk.realtime import Delivered
+from protocol.events.base import ServerEvent
 from protocol.ids import ProjectId, RoomId, new_id
 from rooms import MeetingRef, MemberRole
 from server.realtime.runtime import REALTIME_KEY, Realtime
@@ -25,6 +27,26 @@ from tests.support import Actor, World
 from tests.unit.rooms.fakes import FakeDirectory
 
 CLIENT_TIMEOUT_S = 5.0
+
+
+class RecordingClient(RealtimeClient):
+    """The SDK client, keeping a record of everything it delivered, in order."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.record: list[Delivered] = []
+
+    def _deliver(self, items: list[Delivered]) -> None:
+        self.record.extend(items)
+        super()._deliver(items)
+
+    def seqs(self, after: int = 0) -> list[int]:
+        """The ``seq`` of every sequenced event delivered, in delivery order."""
+        return [
+            e.seq
+            for e in self.record
+            if isinstance(e, ServerEvent) and e.seq is not None and e.seq > after
+        ]
 
 
 @dataclass
@@ -36,7 +58,7 @@ class Live:
     directory: FakeDirectory
     project: ProjectId = field(default_factory=lambda: ProjectId(new_id()))
     meeting: MeetingRef | None = None
-    clients: list[RealtimeClient] = field(default_factory=list)
+    clients: list[RecordingClient] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.meeting = self.directory.add_meeting(self.project)
@@ -88,8 +110,8 @@ class Live:
 
         return fresh
 
-    def client(self, actor: Actor, **options: Any) -> RealtimeClient:
-        client = RealtimeClient(
+    def client(self, actor: Actor, **options: Any) -> RecordingClient:
+        client = RecordingClient(
             self.url,
             self.token_source(actor),
             timeout_s=CLIENT_TIMEOUT_S,
@@ -100,10 +122,24 @@ class Live:
         self.clients.append(client)
         return client
 
-    async def join(self, actor: Actor, **options: Any) -> RealtimeClient:
+    async def join(self, actor: Actor, **options: Any) -> RecordingClient:
         client = self.client(actor, **options)
         await client.connect()
         return client
 
     async def close(self) -> None:
         await asyncio.gather(*(c.close() for c in self.clients), return_exceptions=True)
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = CLIENT_TIMEOUT_S) -> None:
+    """Wait (briefly, bounded) for something the network delivers."""
+    async with asyncio.timeout(timeout_s):
+        while not condition():  # noqa: ASYNC110 - polling a plain attribute
+            await asyncio.sleep(0.01)
+
+
+async def drop(client: RealtimeClient) -> None:
+    """Cut a client's connection as a network failure would (it may reconnect)."""
+    transport = client._sio.eio.ws
+    assert transport is not None, "not connected"
+    await transport.close()

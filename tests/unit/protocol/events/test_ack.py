@@ -6,15 +6,17 @@ import pytest
 from pydantic import ValidationError
 
 from protocol.ack import Ack, error_ack, ok_ack
+from protocol.api.grants import RoomRole
 from protocol.errors import Forbidden, InvalidPayload
 from protocol.events.chat import ChatAccepted
+from protocol.events.models import LobbyMode
 from protocol.events.polls import VotePoll
-from protocol.events.rooms import JoinRoom, LockRoom
+from protocol.events.rooms import JoinRoom, LockRoom, SetLobbyMode, SetRole
 
 
 def test_ok_ack_carries_the_result_as_json() -> None:
     wire = ok_ack(ChatAccepted(message_id="m1", seq=7))
-    assert wire == {"ok": True, "data": {"message_id": "m1", "seq": 7}}
+    assert wire == {"ok": True, "data": {"message_id": "m1", "seq": 7, "held": False}}
     assert Ack.model_validate(wire).ok
 
 
@@ -63,3 +65,13 @@ def test_resume_point_needs_a_session_and_a_non_negative_seq() -> None:
 def test_ids_refuse_odd_characters() -> None:
     with pytest.raises(ValidationError):
         VotePoll.model_validate({"poll_id": "../../etc", "choices": [0]})
+
+
+def test_enum_fields_take_their_wire_text_and_nothing_else() -> None:
+    assert SetRole.model_validate({"participant_id": "p", "role": "observer"}).role is (
+        RoomRole.OBSERVER
+    )
+    assert SetLobbyMode.model_validate({"mode": "everyone"}).mode is LobbyMode.EVERYONE
+    for bad in ("admin", 1, None, ["host"]):
+        with pytest.raises(ValidationError):
+            SetRole.model_validate({"participant_id": "p", "role": bad})

@@ -1,0 +1,62 @@
+"""Revoked accounts lose their sockets: at once through the cluster bus, and
+through the periodic re-check when that message was lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from client_sdk import CommandFailed
+from protocol.events.hands import RaiseHand
+from protocol.events.rooms import LockRoom
+from protocol.ids import UserId
+from tests.integration.realtime.live import Live, until
+
+
+async def test_signing_out_closes_the_accounts_sockets(live: Live) -> None:
+    teacher = await live.teacher()
+    await live.join(teacher)
+    pupil = await live.pupil(teacher)
+    kid = await live.join(pupil, reconnect=False)
+    response = await live.http.post("/api/v1/auth/logout", headers=pupil.headers)
+    assert response.status == 204
+    await until(lambda: not kid.connected)
+
+
+async def test_a_disabled_pupil_is_disconnected(live: Live) -> None:
+    teacher = await live.teacher()
+    await live.join(teacher)
+    pupil = await live.pupil(teacher)
+    kid = await live.join(pupil, reconnect=False)
+    response = await live.http.post(
+        f"/api/v1/pupils/{pupil.user_id}/enabled", json={"enabled": False}, headers=teacher.headers
+    )
+    assert response.status == 200, await response.text()
+    await until(lambda: not kid.connected)
+
+
+async def test_a_lost_revocation_is_caught_by_the_periodic_check(live: Live) -> None:
+    teacher = await live.teacher()
+    await live.join(teacher)
+    pupil = await live.pupil(teacher)
+    kid = await live.join(pupil, reconnect=False)
+    # Revoke in the database only, as if the bus message had been lost.
+    async with live.services.db.transaction("test.revoke_quietly") as uow:
+        await live.services.accounts.sessions.revoke_all(uow, UserId(pupil.user_id))
+    await kid.send(RaiseHand())
+    live.world.clock.advance(live.services.settings.realtime.revalidate_every_s)
+    with pytest.raises(CommandFailed) as refused:
+        await kid.send(RaiseHand())
+    assert refused.value.code == "token_revoked"
+    await until(lambda: not kid.connected)
+
+
+async def test_teacher_commands_recheck_the_account_every_time(live: Live) -> None:
+    teacher = await live.teacher()
+    host = await live.join(teacher, reconnect=False)
+    async with live.services.db.transaction("test.revoke_quietly") as uow:
+        await live.services.accounts.sessions.revoke_all(uow, UserId(teacher.user_id))
+    with pytest.raises(CommandFailed) as refused:
+        await host.send(LockRoom(locked=True))
+    assert refused.value.code == "token_revoked"
+    view = await live.services.rooms.kernel.view(live.room)
+    assert not view.meta.is_locked
