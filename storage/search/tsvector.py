@@ -1,9 +1,11 @@
 """Partner search on PostgreSQL: tsvector and tag arrays with GIN indexes.
 
-Migration 0002 adds two generated columns to ``network_search_texts``:
-``search_tsv`` (title weighted A, body D, ``simple`` configuration: the text
-is folded already, and stemming would treat each of our languages wrongly)
-and ``tags_arr`` (the tags as ``text[]``), each with a GIN index. Words become
+Migration 0002 adds two columns to ``network_search_docs``, which a trigger
+derives from the row's texts in ``network_search_texts``: ``search_tsv``
+(title weighted A, body D, ``simple`` configuration: the text is folded
+already, and stemming would treat each of our languages wrongly) and
+``tags_arr`` (the tags as ``text[]``), each with a GIN index. Keeping them on
+the document row means a match, its filters and its rank read one row. Words become
 ``to_tsquery`` operands joined by ``&``, the last one with ``:*`` when it may
 be unfinished; each tag group is an array overlap (``&&``).
 
@@ -22,9 +24,9 @@ from sqlalchemy.types import Text
 from .index import Params, SqlSearchIndex
 from .plan import QueryPlan
 
-SOURCE = "network_search_texts AS t JOIN network_search_docs AS d ON d.id = t.doc_id"
+SOURCE = "network_search_docs AS d"
 QUERY = "to_tsquery('simple', :tsquery)"
-SCORE = f"(-ts_rank(t.search_tsv, {QUERY}, 1))::float8"
+SCORE = f"(-ts_rank(d.search_tsv, {QUERY}, 1))::float8"
 
 
 def tsquery_text(plan: QueryPlan) -> str:
@@ -41,16 +43,16 @@ class PostgresSearchIndex(SqlSearchIndex):
     def _match(self, plan: QueryPlan, params: Params) -> tuple[str, list[str], str]:
         if plan.is_text:
             params["tsquery"] = tsquery_text(plan)
-            conditions = [f"t.search_tsv @@ {QUERY}", *self._filter_conditions(plan, params)]
+            conditions = [f"d.search_tsv @@ {QUERY}", *self._filter_conditions(plan, params)]
             return SOURCE, conditions, SCORE
         if plan.tag_groups:
             conditions = []
             for index, group in enumerate(plan.tag_groups):
                 name = f"tags{index}"
                 params[name] = list(group)
-                conditions.append(f"t.tags_arr && :{name}")
+                conditions.append(f"d.tags_arr && :{name}")
             return SOURCE, conditions, "0.0::float8"
-        return "network_search_docs AS d", [], "0.0::float8"
+        return SOURCE, [], "0.0::float8"
 
     def _contains_any(self, column: str, name: str, values: Sequence[str], params: Params) -> str:
         params[name] = list(values)
@@ -72,7 +74,8 @@ class PostgresSearchIndex(SqlSearchIndex):
         return text(sql).bindparams(*arrays)
 
     async def rebuild(self) -> None:
-        for index in ("ix_network_search_texts_tsv", "ix_network_search_texts_tags"):
+        # Touching the texts makes the trigger derive every index column again.
+        await self._session.execute(text("UPDATE network_search_texts SET title_text = title_text"))
+        for index in ("ix_network_search_docs_tsv", "ix_network_search_docs_tags"):
             await self._session.execute(text(f"REINDEX INDEX {index}"))
         await self._session.execute(text("ANALYZE network_search_docs"))
-        await self._session.execute(text("ANALYZE network_search_texts"))

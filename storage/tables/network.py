@@ -40,11 +40,11 @@ SQL_ONLY_NAMES = frozenset(
         "network_search_fts_docsize",
         "network_search_fts_config",
         "network_search_fts_content",
-        # PostgreSQL: generated search columns and their GIN indexes
+        # PostgreSQL: the index columns a trigger derives, and their GIN indexes
         "search_tsv",
         "tags_arr",
-        "ix_network_search_texts_tsv",
-        "ix_network_search_texts_tags",
+        "ix_network_search_docs_tsv",
+        "ix_network_search_docs_tags",
     }
 )
 """Tables, columns and indexes that the migration makes with raw SQL (the

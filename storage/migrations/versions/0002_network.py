@@ -11,9 +11,9 @@ Besides the tables, the search index proper, which differs by engine:
   as a token character (tags such as ``s_history`` stay whole), prefix
   indexes for two and three characters, and bm25 weights title 4, body 1,
   tags 0 (tags filter, they never rank).
-- PostgreSQL: a generated ``tsvector`` column (title weighted A, body D) and
-  a generated ``text[]`` of tags on ``network_search_texts``, each with a GIN
-  index.
+- PostgreSQL: a ``tsvector`` column (title weighted A, body D) and a
+  ``text[]`` of tags on ``network_search_docs``, derived from
+  ``network_search_texts`` by a trigger, each with a GIN index.
 - Both: a trigger on ``users`` keeps ``owner_validated`` in step with the
   account's status, whoever changes it, so only validated teachers are found.
 
@@ -36,6 +36,7 @@ depends_on = None
 
 VALIDATED = "validated"
 """``AccountStatus.VALIDATED`` when this migration was written."""
+DERIVE_FUNCTION = "network_search_index_texts"
 
 SQLITE_UP = (
     """
@@ -86,18 +87,29 @@ SQLITE_DOWN = (
 )
 
 POSTGRES_UP = (
-    """
-    ALTER TABLE network_search_texts ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple'::regconfig, title_text), 'A')
-        || setweight(to_tsvector('simple'::regconfig, body_text), 'D')
-    ) STORED
+    # The index columns live on the narrow document row, beside the filters, so
+    # a search reads one row per match; a trigger derives them from the texts.
+    "ALTER TABLE network_search_docs ADD COLUMN search_tsv tsvector",
+    "ALTER TABLE network_search_docs ADD COLUMN tags_arr text[]",
+    f"""
+    CREATE FUNCTION {DERIVE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE network_search_docs SET
+            search_tsv = setweight(to_tsvector('simple', NEW.title_text), 'A')
+                || setweight(to_tsvector('simple', NEW.body_text), 'D'),
+            tags_arr = string_to_array(NEW.tags_text, ' ')
+        WHERE id = NEW.doc_id;
+        RETURN NULL;
+    END
+    $$
     """,
-    """
-    ALTER TABLE network_search_texts ADD COLUMN tags_arr text[]
-    GENERATED ALWAYS AS (string_to_array(tags_text, ' ')) STORED
+    f"""
+    CREATE TRIGGER network_search_texts_index
+    AFTER INSERT OR UPDATE OF title_text, body_text, tags_text ON network_search_texts
+    FOR EACH ROW EXECUTE FUNCTION {DERIVE_FUNCTION}()
     """,
-    "CREATE INDEX ix_network_search_texts_tsv ON network_search_texts USING gin (search_tsv)",
-    "CREATE INDEX ix_network_search_texts_tags ON network_search_texts USING gin (tags_arr)",
+    "CREATE INDEX ix_network_search_docs_tsv ON network_search_docs USING gin (search_tsv)",
+    "CREATE INDEX ix_network_search_docs_tags ON network_search_docs USING gin (tags_arr)",
     f"""
     CREATE FUNCTION network_search_follow_owner() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -117,6 +129,8 @@ POSTGRES_UP = (
 POSTGRES_DOWN = (
     "DROP TRIGGER IF EXISTS network_search_owner_status ON users",
     "DROP FUNCTION IF EXISTS network_search_follow_owner()",
+    "DROP TRIGGER IF EXISTS network_search_texts_index ON network_search_texts",
+    f"DROP FUNCTION IF EXISTS {DERIVE_FUNCTION}()",
 )
 
 
