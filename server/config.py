@@ -124,6 +124,9 @@ class RedisSettings(Section):
     """``redis://[:password@]host:port/db``; empty means no Redis."""
     url_file: Path | None = None
     """A file holding the URL."""
+    namespace: str = Field(default="jumelage:v1", pattern=r"^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)*$")
+    """Prefix of every key and channel: deployments (or tests) sharing one Redis
+    keep apart by using different namespaces."""
 
 
 class AuthSettings(Section):

@@ -89,6 +89,7 @@ async def open_services(
             settings.redis_url(),
             node_id=node_id(settings),
             clock=clock,
+            namespace=settings.redis.namespace,
             rooms=RoomStoreOptions(
                 log_capacity=settings.rooms.replay_window_events,
                 ttl_s=settings.rooms.state_ttl_s,

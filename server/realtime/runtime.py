@@ -53,7 +53,10 @@ class Realtime:
         if settings.http.public_url:
             origins.append(settings.http.public_url.rstrip("/"))
         self.sio = build_socket_server(
-            self.settings, redis_url=settings.redis_url(), cors_origins=origins or None
+            self.settings,
+            redis_url=settings.redis_url(),
+            namespace=settings.redis.namespace,
+            cors_origins=origins or None,
         )
         self.connections = ConnectionRegistry()
         self.dispatcher = Dispatcher(COMMAND_TABLES, self)

@@ -36,7 +36,8 @@ from .settings import RealtimeSettings
 
 logger = logging.getLogger(__name__)
 
-SOCKETIO_CHANNEL = "jumelage:v1:socketio"
+SOCKETIO_CHANNEL = "socketio"
+"""Suffix of python-socketio's pub/sub channel, after the Redis namespace."""
 EIO_BINARY_EVENT = "5"
 EIO_BINARY_ACK = "6"
 
@@ -59,6 +60,7 @@ def build_socket_server(
     settings: RealtimeSettings,
     *,
     redis_url: str | None,
+    namespace: str,
     cors_origins: list[str] | None,
 ) -> JumelageSocketServer:
     """A Socket.IO server configured for Jumelage.
@@ -66,6 +68,7 @@ def build_socket_server(
     Args:
         settings: The realtime section.
         redis_url: Share Socket.IO traffic between nodes through Redis, or None.
+        namespace: The Redis namespace (the channel is named under it).
         cors_origins: Origins allowed to open a socket; None means same-origin
             only (clients without an ``Origin`` header, like the SDK, are not
             affected: they must present a token anyway).
@@ -73,7 +76,7 @@ def build_socket_server(
     manager = (
         None
         if redis_url is None
-        else socketio.AsyncRedisManager(redis_url, channel=SOCKETIO_CHANNEL)
+        else socketio.AsyncRedisManager(redis_url, channel=f"{namespace}:{SOCKETIO_CHANNEL}")
     )
     return JumelageSocketServer(
         client_manager=manager,

@@ -61,7 +61,18 @@ class Live:
     clients: list[RecordingClient] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.meeting = self.directory.add_meeting(self.project)
+        if self.meeting is None:
+            self.meeting = self.directory.add_meeting(self.project)
+
+    def on(self, http: TestClient[Any, Any]) -> Live:
+        """The same project and meeting, served by another node."""
+        from server.services import SERVICES_KEY
+
+        world = World(http.app[SERVICES_KEY], http, self.world.clock)
+        return Live(
+            http=http, world=world, directory=self.directory, project=self.project,
+            meeting=self.meeting,
+        )  # fmt: skip
 
     @property
     def room(self) -> RoomId:
