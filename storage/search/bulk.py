@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, func, insert, select, text
 
 from protocol.api.accounts import AccountKind
 
@@ -22,12 +22,18 @@ from ..database import Database
 from ..records import SchoolRecord
 from ..records_network import PostRecord, ProfileRecord, TeacherCardRecord
 from ..tables.accounts import School, Teacher, User
+from ..tables.base import Base
 from ..tables.network import PartnerPost, SearchDoc, SearchText, TeacherProfile
 from .documents import SearchDocument
 from .index import document_rows
 
 BATCH_ROWS = 2000
 T = TypeVar("T")
+
+
+def _table(model: type[Base]) -> Table:
+    """A mapped class's table, for Core multi-row inserts."""
+    return cast(Table, model.__table__)
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -59,7 +65,7 @@ class BulkLoader:
 
     async def add_schools(self, schools: Iterable[SchoolRecord]) -> int:
         return await self._insert(
-            School.__table__,  # type: ignore[arg-type]
+            _table(School),
             (
                 {
                     "id": s.id,
@@ -79,7 +85,7 @@ class BulkLoader:
     async def add_teachers(self, teachers: Sequence[TeacherCardRecord]) -> int:
         """Teachers' accounts (no credentials) in their schools, with their status."""
         await self._insert(
-            User.__table__,  # type: ignore[arg-type]
+            _table(User),
             (
                 {
                     "id": t.user_id,
@@ -93,7 +99,7 @@ class BulkLoader:
             ),
         )
         return await self._insert(
-            Teacher.__table__,  # type: ignore[arg-type]
+            _table(Teacher),
             (
                 {
                     "user_id": t.user_id,
@@ -108,7 +114,7 @@ class BulkLoader:
 
     async def add_profiles(self, profiles: Iterable[ProfileRecord]) -> int:
         return await self._insert(
-            TeacherProfile.__table__,  # type: ignore[arg-type]
+            _table(TeacherProfile),
             (
                 {
                     "user_id": p.user_id,
@@ -127,7 +133,7 @@ class BulkLoader:
 
     async def add_posts(self, posts: Iterable[PostRecord]) -> int:
         return await self._insert(
-            PartnerPost.__table__,  # type: ignore[arg-type]
+            _table(PartnerPost),
             (
                 {
                     "id": p.id,
@@ -150,21 +156,32 @@ class BulkLoader:
         )
 
     async def add_documents(self, documents: Iterable[SearchDocument]) -> int:
-        """Search documents and their texts; the engine indexes them as they go in."""
+        """Search documents and their texts; the engine indexes them as they go in.
+
+        Ids are given here rather than returned by each insert, so that every
+        batch is one multi-row statement per table.
+        """
+        async with self._db.transaction("bulk.documents_start") as uow:
+            next_id = 1 + int(await uow.session.scalar(select(func.max(SearchDoc.id))) or 0)
         count = 0
         for batch in _batches(documents, self._batch):
-            rows = [document_rows(d) for d in batch]
+            docs, texts = [], []
+            for offset, doc in enumerate(batch):
+                facets, text_row = document_rows(doc)
+                docs.append({"id": next_id + offset, **facets})
+                texts.append({"doc_id": next_id + offset, **text_row})
             async with self._db.transaction("bulk.documents") as uow:
-                ids = await uow.session.scalars(
-                    insert(SearchDoc).returning(SearchDoc.id, sort_by_parameter_order=True),
-                    [facets for facets, _ in rows],
-                )
-                await uow.session.execute(
-                    insert(SearchText),
-                    [
-                        {"doc_id": doc_id, **texts}
-                        for doc_id, (_, texts) in zip(ids.all(), rows, strict=True)
-                    ],
-                )
+                await uow.session.execute(insert(_table(SearchDoc)), docs)
+                await uow.session.execute(insert(_table(SearchText)), texts)
+            next_id += len(batch)
             count += len(batch)
+        if self._db.dialect == "postgresql":
+            # Ids were given explicitly: move the sequence past them.
+            async with self._db.transaction("bulk.documents_sequence") as uow:
+                await uow.session.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('network_search_docs', 'id'), "
+                        "(SELECT max(id) FROM network_search_docs))"
+                    )
+                )
         return count

@@ -301,3 +301,56 @@ async def test_rebuild_keeps_every_document_findable(index: Index):
         await uow.search.rebuild()
     assert await index.refs(text="garden") == ["a"]
     assert await index.refs(text="orch") == ["b"]
+
+
+async def test_bulk_loaded_documents_are_found_and_later_writes_still_fit(
+    index: Index, world: World
+):
+    from storage.records import SchoolRecord
+    from storage.records_network import TeacherCardRecord
+    from storage.search.bulk import BulkLoader
+
+    now = index.now()
+    school = SchoolRecord(
+        id="bulk-school",  # type: ignore[arg-type]
+        name="Bulk School",
+        country_code="PT",
+        city="Évora",
+        school_type="primary",
+        age_min=6,
+        age_max=10,
+        languages=("pt",),
+        created_at=now,
+    )
+    teachers = [
+        TeacherCardRecord(
+            user_id=f"bulk-teacher-{i}",  # type: ignore[arg-type]
+            full_name=f"Teacher {i}",
+            status=AccountStatus.VALIDATED if i else AccountStatus.PENDING,
+            school_id=school.id,
+            school_name=school.name,
+            city=school.city,
+            country_code="PT",
+            school_type="primary",
+        )
+        for i in range(3)
+    ]
+    loader = BulkLoader(world.services.db, now, batch_rows=2)
+    await loader.add_schools([school])
+    await loader.add_teachers(teachers)
+    docs = [
+        replace(
+            BASE,
+            ref_id=t.user_id,
+            owner_id=t.user_id,
+            owner_validated=t.status is AccountStatus.VALIDATED,
+            body="évora",
+            country_code="PT",
+        )
+        for t in teachers
+    ]
+    assert await loader.add_documents(docs) == 3
+
+    assert sorted(await index.refs(text="evora")) == ["bulk-teacher-1", "bulk-teacher-2"]
+    await index.put("after-bulk", body="evora")  # a new id after the loaded ones
+    assert len(await index.refs(text="evora")) == 3
