@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cluster import RateRule
+from cluster import ClusterUnavailable, RateDecision, RateRule
 from cluster.memory import InMemoryRateLimiter
 from moderation import (
     DELIVERED,
@@ -280,3 +280,20 @@ class TestEvasionThroughThePipeline:
     async def test_disguised_words_are_rejected(self, pipeline: Pipeline, text: str) -> None:
         verdict = await pipeline.run(pupil(text, f"p-{text}"), RoomPolicy())
         assert (verdict.outcome, verdict.reason) == (Outcome.REJECT, Reason.BLOCKED_WORD)
+
+
+class UnreachableLimiter:
+    """A rate limiter whose shared store is down (Redis unreachable)."""
+
+    async def hit(self, rule: RateRule, key: str, cost: int = 1) -> RateDecision:
+        raise ClusterUnavailable("redis at 127.0.0.1:6379 is unreachable")
+
+    async def reset(self, rule: RateRule, key: str) -> None:
+        raise ClusterUnavailable("redis at 127.0.0.1:6379 is unreachable")
+
+
+async def test_an_unreachable_rate_limiter_fails_closed() -> None:
+    pipeline = build_pipeline(UnreachableLimiter(), SETTINGS)
+    with pytest.raises(ClusterUnavailable) as raised:
+        await pipeline.run(pupil("hello"), RoomPolicy())
+    assert raised.value.code is ErrorCode.UNAVAILABLE
