@@ -27,6 +27,14 @@ How a message is matched (see ``moderation.text`` for the forms):
 
 Every word's answer is memoised per matcher (bounded), so a message made of
 words already seen costs a few set operations in C: that is the fast path.
+
+Why sets and not one big regular expression or Aho–Corasick (measured on a
+1,000-character message, one loaded core): ``re`` needs about 30 µs only to
+list the words, and an alternation of the ~900 terms tries every term at
+every word start; an Aho–Corasick automaton (pyahocorasick) scans in about
+11 µs but reports substrings ("ass" in "class"), each needing a boundary
+check in Python. Splitting the folded bytes and one ``set.issuperset``
+against the memo take about 10 µs and give whole words directly.
 """
 
 from __future__ import annotations
