@@ -10,10 +10,10 @@ two countries, they become contacts and found a project, the host teacher
 creates the pupils and adds them, schedules one meeting per room, and mints
 join tokens through a school API key (``IntegrationService.mint_join_token``).
 
-Prints one JSON object: for each room its id, the host's token (the sender,
+Prints (or writes to ``--out``) one JSON object: for each room its id, the host's token (the sender,
 who also keeps the room out of the teacher-absent failsafe) and the pupils'
-tokens; and ``idle`` tokens for the idle connections, spread over the pupils
-and rooms.
+tokens; and ``idle`` tokens for the idle connections, for pupils of their
+own (at most five connections each) spread over the rooms.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from community import NewSchool, TeacherRegistration
@@ -40,6 +41,7 @@ from server.services import Services
 PASSWORD = "violet-harbour-lantern-42"
 TOKEN_TTL_S = 3600
 PUPIL_BATCH = 200
+IDLE_PER_USER = 5
 
 
 def bench_settings_overrides() -> dict[str, Any]:
@@ -131,16 +133,24 @@ async def arrange(rooms: int, participants: int, idle: int) -> dict[str, Any]:
         ]
         await projects.invitations.accept(partner, invitation.id)
 
-        pupil_count = rooms * (participants - 1)
-        pupil_ids = []
-        for start in range(0, pupil_count, PUPIL_BATCH):
-            batch = min(PUPIL_BATCH, pupil_count - start)
-            issued = await services.accounts.pupils.create_pupils(
-                host, class_label="7A", display_names=[None] * batch
-            )
-            ids = [p.record.user_id for p in issued]
-            await projects.members.add_pupils(host, project.id, ids)
-            pupil_ids += ids
+        async def new_pupils(count: int, class_label: str) -> list[Any]:
+            ids: list[Any] = []
+            for start in range(0, count, PUPIL_BATCH):
+                issued = await services.accounts.pupils.create_pupils(
+                    host,
+                    class_label=class_label,
+                    display_names=[None] * min(PUPIL_BATCH, count - start),
+                )
+                batch = [p.record.user_id for p in issued]
+                await projects.members.add_pupils(host, project.id, batch)
+                ids += batch
+            return ids
+
+        pupil_ids = await new_pupils(rooms * (participants - 1), "7A")
+        # Our server lets one user open 10 connections at once, then one every
+        # 5 s (server/realtime/limits.py), so idle connections need users of
+        # their own: at most IDLE_PER_USER each.
+        idle_ids = await new_pupils(-(-idle // IDLE_PER_USER), "7B") if idle else []
 
         now = utc_now(services.cluster.clock)
         room_ids = []
@@ -187,7 +197,11 @@ async def arrange(rooms: int, participants: int, idle: int) -> dict[str, Any]:
                 }
             )
         idle_tokens = [
-            await mint(pupil_ids[i % len(pupil_ids)], room_ids[i % len(room_ids)], RoomRole.PUPIL)
+            await mint(
+                idle_ids[i % len(idle_ids)],
+                room_ids[(i // len(idle_ids)) % len(room_ids)],
+                RoomRole.PUPIL,
+            )
             for i in range(idle)
         ]
         return {"project_id": project.id, "rooms": plan, "idle": idle_tokens}
@@ -198,8 +212,13 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=10)
     parser.add_argument("--participants", type=int, default=31)
     parser.add_argument("--idle", type=int, default=0)
+    parser.add_argument("--out", type=Path, help="write the JSON here (default: stdout)")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(arrange(args.rooms, args.participants, args.idle))))
+    arranged = json.dumps(asyncio.run(arrange(args.rooms, args.participants, args.idle)))
+    if args.out:
+        args.out.write_text(arranged)
+    else:
+        print(arranged)
 
 
 if __name__ == "__main__":

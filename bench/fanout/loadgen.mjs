@@ -74,6 +74,9 @@ const referenceAdapter = {
 // included. The measured fields travel inside the chat text.
 const jumelageAdapter = {
   receiverIncludesSender: true,
+  // Our rooms allow one person 2 chat messages a second (server/realtime/limits.py),
+  // so a room's messages are sent by its participants in turn: the same fan-out.
+  rotateSenders: true,
   async join(socket) {
     const answer = await socket.emitWithAck("room.join", {});
     if (!answer || answer.ok !== true || !answer.data || answer.data.status !== "joined") {
@@ -273,7 +276,7 @@ async function pooled(items, limit, work) {
 // State
 
 let roomSockets = []; // every socket of the room scenario
-let rooms = []; // [{name, senderSocket, receivers: [state], sent}]
+let rooms = []; // [{name, senders: [socket], receivers: [state], sent}]
 let idleSockets = [];
 let currentStep = -1;
 let histogram = new Uint32Array(HIST_BUCKETS);
@@ -309,16 +312,17 @@ function percentileMs(q, total) {
 }
 
 function makeReceiver(room) {
-  const state = { room, lastSeq: 0, unique: 0, dups: 0 };
+  const state = { room, seen: new Uint8Array(0), unique: 0, dups: 0 };
   state.onPayload = (payload) => {
     if (!payload || payload.step !== currentStep) {
       staleMessages += 1;
       return;
     }
     record(now() - payload.ts);
-    if (payload.seq > state.lastSeq) {
+    const seq = payload.seq;
+    if (seq >= 1 && seq < state.seen.length && state.seen[seq] === 0) {
+      state.seen[seq] = 1;
       state.unique += 1;
-      state.lastSeq = payload.seq;
     } else {
       state.dups += 1;
     }
@@ -364,12 +368,13 @@ async function setup(command) {
       `${failures.length} of ${plan.length} participants failed: ${failures[0].error.message}`,
     );
   }
-  rooms = command.rooms.map((room) => ({ name: room.name, receivers: [], sent: 0 }));
+  rooms = command.rooms.map((room) => ({ name: room.name, receivers: [], senders: [], sent: 0 }));
   results.forEach((result, i) => {
     const { room, index } = plan[i];
     const target = rooms[command.rooms.indexOf(room)];
     const socket = result.value;
-    if (index === room.sender) target.senderSocket = socket;
+    if (index === room.sender) target.senders.unshift(socket);
+    else if (adapter.rotateSenders) target.senders.push(socket);
     if (index !== room.sender || adapter.receiverIncludesSender) {
       const receiver = makeReceiver(target);
       adapter.listen(socket, receiver.onPayload);
@@ -398,7 +403,7 @@ function step(command, adapter) {
   for (const room of rooms) {
     room.sent = 0;
     for (const receiver of room.receivers) {
-      receiver.lastSeq = 0;
+      receiver.seen = new Uint8Array(Math.round(rate * seconds) + 2);
       receiver.unique = 0;
       receiver.dups = 0;
     }
@@ -421,7 +426,8 @@ function step(command, adapter) {
           const limit = Math.min(due, Math.round(rate * seconds));
           while (room.sent < limit) {
             room.sent += 1;
-            adapter.send(room.senderSocket, room, {
+            const sender = room.senders[(room.sent - 1) % room.senders.length];
+            adapter.send(sender, room, {
               step: currentStep,
               seq: room.sent,
               ts: now(),
@@ -462,6 +468,7 @@ function step(command, adapter) {
       resolve({
         rate,
         seconds,
+        senders_per_room: rooms[0].senders.length,
         sent,
         expected: sent * rooms[0].receivers.length,
         received,
