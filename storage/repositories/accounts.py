@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocol.api.accounts import AccountKind, AccountStatus
@@ -22,6 +22,22 @@ from ..records import (
     UserRecord,
 )
 from ..tables.accounts import Credential, Pupil, School, Staff, Teacher, User
+
+_AUTH_SUBJECT = (
+    select(
+        User.kind,
+        User.status,
+        User.token_epoch,
+        func.coalesce(Teacher.school_id, Pupil.school_id),
+        func.coalesce(School.country_code, Staff.country_code),
+        func.coalesce(Teacher.is_school_admin, False),
+    )
+    .outerjoin(Teacher, Teacher.user_id == User.id)
+    .outerjoin(Pupil, Pupil.user_id == User.id)
+    .outerjoin(Staff, Staff.user_id == User.id)
+    .outerjoin(School, School.id == func.coalesce(Teacher.school_id, Pupil.school_id))
+    .where(User.id == bindparam("user_id"))
+)
 
 
 def _user(row: User) -> UserRecord:
@@ -89,23 +105,15 @@ class SqlAccountRepo:
         return _user(row)
 
     async def find_auth_subject(self, user_id: UserId) -> AuthSubjectRecord | None:
-        """Kind, state, epoch, school and country of an account, in one query."""
-        query = (
-            select(
-                User.kind,
-                User.status,
-                User.token_epoch,
-                func.coalesce(Teacher.school_id, Pupil.school_id),
-                func.coalesce(School.country_code, Staff.country_code),
-                func.coalesce(Teacher.is_school_admin, False),
-            )
-            .outerjoin(Teacher, Teacher.user_id == User.id)
-            .outerjoin(Pupil, Pupil.user_id == User.id)
-            .outerjoin(Staff, Staff.user_id == User.id)
-            .outerjoin(School, School.id == func.coalesce(Teacher.school_id, Pupil.school_id))
-            .where(User.id == user_id)
-        )
-        row = (await self._session.execute(query)).one_or_none()
+        """Kind, state, epoch, school and country of an account, in one query.
+
+        This runs on every authenticated request, so the statement is built
+        once (``_AUTH_SUBJECT``), only the id is bound per call, and it runs
+        on the session's connection, skipping the ORM's execution layer that
+        a plain column query does not need.
+        """
+        connection = await self._session.connection()
+        row = (await connection.execute(_AUTH_SUBJECT, {"user_id": user_id})).one_or_none()
         if row is None:
             return None
         kind, status, epoch, school_id, country, is_admin = row
