@@ -124,23 +124,52 @@ def document_tags(doc: SearchDocument) -> list[str]:
     return tags
 
 
-def filter_groups(request: SearchRequest) -> list[list[str]]:
-    """The request's filters as tags: any tag of each group, every group."""
-    groups: list[list[str]] = []
+@dataclass(frozen=True, slots=True)
+class FilterGroup:
+    """One filter of a request as tags: a document needs any one of them."""
+
+    name: str
+    """``kind``, ``open_to``, ``country``, ``subject``, ``language``,
+    ``school_type`` or ``looking``."""
+    tags: tuple[str, ...]
+
+    @property
+    def is_selective(self) -> bool:
+        """Whether the filter is likely to keep few documents.
+
+        A search with words puts selective filters into the full-text query
+        (the index intersects them cheaply) and checks the others on each
+        matching row: ranking reads the whole posting list of every term of
+        the query, and the kind, looking-for-partners and English (the
+        network's common language, on most profiles) each cover a large part
+        of all documents.
+        """
+        return self.name not in ("kind", "looking") and not (COMMON_TAGS & set(self.tags))
+
+
+COMMON_TAGS = frozenset({"l_en"})
+
+
+def filter_groups(request: SearchRequest) -> list[FilterGroup]:
+    """The request's filters as tag groups: any tag of each group, every group."""
+    groups: list[FilterGroup] = []
     if request.kind is not None:
-        groups.append([f"k_{request.kind.value}"])
+        groups.append(FilterGroup("kind", (f"k_{request.kind.value}",)))
     if request.open_to is not None:
-        groups.append([f"w_{request.open_to.lower()}", f"w_{NO_COUNTRY_WANTED}"])
+        wanted = (f"w_{request.open_to.lower()}", f"w_{NO_COUNTRY_WANTED}")
+        groups.append(FilterGroup("open_to", wanted))
     groups += [
-        [f"{prefix}_{value.lower()}" for value in values]
-        for prefix, values in (
-            ("c", request.countries),
-            ("s", request.subjects),
-            ("l", request.languages),
-            ("t", request.school_types),
+        FilterGroup(name, tuple(f"{prefix}_{value.lower()}" for value in values))
+        for name, prefix, values in (
+            ("country", "c", request.countries),
+            ("subject", "s", request.subjects),
+            ("language", "l", request.languages),
+            ("school_type", "t", request.school_types),
         )
         if values
     ]
     if request.looking_for_partners is not None:
-        groups.append(["p_yes" if request.looking_for_partners else "p_no"])
+        groups.append(
+            FilterGroup("looking", ("p_yes" if request.looking_for_partners else "p_no",))
+        )
     return groups

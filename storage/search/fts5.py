@@ -6,8 +6,7 @@ configured as bm25 with weights title 4, body 1, tags 0. Words become quoted
 phrases, the last one may carry the prefix operator; tag groups become
 column-filtered alternatives::
 
-    {title_text body_text} : ("climat" "eco"*)
-    tags_text : ("c_fr" OR "c_de") AND tags_text : ("l_en")
+    {title_text body_text} : ("climat" "eco"*) AND tags_text : ("c_fr" OR "c_de")
 
 JSON arrays are stored as text, so "holds this code" is a search for the
 quoted code (codes never contain quotes), which costs far less per row than
@@ -36,11 +35,10 @@ def words_match(plan: QueryPlan) -> str:
     return "{title_text body_text} : (" + " ".join(phrases) + ")"
 
 
-def tags_match(plan: QueryPlan) -> str:
-    """The FTS5 query of a plan's filter tags."""
+def tags_match(groups: Sequence[Sequence[str]]) -> str:
+    """The FTS5 query of filter tag groups."""
     return " AND ".join(
-        "tags_text : (" + " OR ".join(f'"{tag}"' for tag in group) + ")"
-        for group in plan.tag_groups
+        "tags_text : (" + " OR ".join(f'"{tag}"' for tag in group) + ")" for group in groups
     )
 
 
@@ -49,11 +47,14 @@ class Fts5SearchIndex(SqlSearchIndex):
 
     def _match(self, plan: QueryPlan, params: Params) -> tuple[str, list[str], str]:
         if plan.is_text:
-            params["match"] = words_match(plan)
-            conditions = [f"{FTS} MATCH :match", *self._filter_conditions(plan, params)]
+            groups = plan.selective_groups
+            params["match"] = " AND ".join(
+                [words_match(plan), *([tags_match(groups)] if groups else [])]
+            )
+            conditions = [f"{FTS} MATCH :match", *self._row_conditions(plan, params)]
             return SOURCE, conditions, f"{FTS}.rank"
-        if plan.tag_groups:
-            params["match"] = tags_match(plan)
+        if plan.filters:
+            params["match"] = tags_match(plan.tag_groups)
             return SOURCE, [f"{FTS} MATCH :match"], "0.0"
         return "network_search_docs AS d", [], "0.0"
 
@@ -61,9 +62,6 @@ class Fts5SearchIndex(SqlSearchIndex):
         names = [f"{name}{i}" for i in range(len(values))]
         params.update((n, json.dumps(v)) for n, v in zip(names, values, strict=True))
         return "(" + " OR ".join(f"instr({column}, :{n}) > 0" for n in names) + ")"
-
-    def _is_empty(self, column: str) -> str:
-        return f"{column} = '[]'"
 
     def _unnest(self, column: str) -> str:
         return f"json_each({column}) AS j"

@@ -84,7 +84,6 @@ def document_rows(doc: SearchDocument) -> tuple[dict[str, Any], dict[str, Any]]:
         "looking_for_partners": doc.looking_for_partners,
         "subjects": list(doc.subjects),
         "languages": list(doc.languages),
-        "wanted": list(doc.wanted_countries),
     }
     texts = {
         "display_title": doc.title[:200],
@@ -274,33 +273,20 @@ class SqlSearchIndex(ABC):
             conditions.append("d.age_min <= :age_max")
         return conditions
 
-    def _filter_conditions(self, plan: QueryPlan, params: Params) -> list[str]:
-        """The request's filters as conditions on the document row."""
-        request = plan.request
+    def _row_conditions(self, plan: QueryPlan, params: Params) -> list[str]:
+        """The filters a search with words checks on each matching row."""
+        request, names = plan.request, plan.row_filters
         conditions: list[str] = []
-        if request.kind is not None:
+        if "kind" in names and request.kind is not None:
             params["kind"] = request.kind.value
             conditions.append("d.kind = :kind")
-        for column, name, values in (
-            ("d.country_code", "country", request.countries),
-            ("d.school_type", "school_type", request.school_types),
-        ):
-            if values:
-                names = [f"{name}{i}" for i in range(len(values))]
-                params.update(zip(names, values, strict=True))
-                conditions.append(f"{column} IN ({', '.join(':' + n for n in names)})")
-        if request.looking_for_partners is not None:
+        if "looking" in names and request.looking_for_partners is not None:
             params["looking"] = request.looking_for_partners
             conditions.append("d.looking_for_partners = :looking")
-        if request.subjects:
-            conditions.append(self._contains_any("d.subjects", "subject", request.subjects, params))
-        if request.languages:
+        if "language" in names:
             conditions.append(
                 self._contains_any("d.languages", "language", request.languages, params)
             )
-        if request.open_to is not None:
-            wanted = self._contains_any("d.wanted", "wanted", (request.open_to,), params)
-            conditions.append(f"d.kind = 'post' AND ({wanted} OR {self._is_empty('d.wanted')})")
         return conditions
 
     @abstractmethod
@@ -310,10 +296,6 @@ class SqlSearchIndex(ABC):
     @abstractmethod
     def _contains_any(self, column: str, name: str, values: Sequence[str], params: Params) -> str:
         """Condition: the JSON array ``column`` holds one of ``values``."""
-
-    @abstractmethod
-    def _is_empty(self, column: str) -> str:
-        """Condition: the JSON array ``column`` is empty."""
 
     @abstractmethod
     def _unnest(self, column: str) -> str:

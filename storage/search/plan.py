@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .documents import SearchRequest, filter_groups
+from .documents import FilterGroup, SearchRequest, filter_groups
 from .folding import tokens
 
 MAX_QUERY_WORDS = 8
@@ -31,7 +31,7 @@ class QueryPlan:
     """The last word may be unfinished: match words that start with it."""
     request: SearchRequest
     """The filters (the text is in ``words``)."""
-    tag_groups: tuple[tuple[str, ...], ...]
+    filters: tuple[FilterGroup, ...]
     """The filters as index tags: any tag of each group, every group."""
     now_s: int
     """Posts that expire at or before this Unix time are left out."""
@@ -39,6 +39,21 @@ class QueryPlan:
     @property
     def is_text(self) -> bool:
         return bool(self.words)
+
+    @property
+    def tag_groups(self) -> tuple[tuple[str, ...], ...]:
+        """Every filter's tags (a search without words finds documents by them)."""
+        return tuple(group.tags for group in self.filters)
+
+    @property
+    def selective_groups(self) -> tuple[tuple[str, ...], ...]:
+        """The tags of the filters that a search with words puts in its index query."""
+        return tuple(group.tags for group in self.filters if group.is_selective)
+
+    @property
+    def row_filters(self) -> frozenset[str]:
+        """Names of the filters that a search with words checks on each row."""
+        return frozenset(group.name for group in self.filters if not group.is_selective)
 
     def fingerprint(self) -> str:
         """Identifies the question (not the time) so a cursor serves only it."""
@@ -65,6 +80,6 @@ def plan_search(request: SearchRequest, now_s: int) -> QueryPlan:
         words=tuple(words),
         prefix_last=prefix_last,
         request=request,
-        tag_groups=tuple(tuple(group) for group in filter_groups(request)),
+        filters=tuple(filter_groups(request)),
         now_s=now_s,
     )

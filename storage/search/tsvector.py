@@ -43,23 +43,25 @@ class PostgresSearchIndex(SqlSearchIndex):
     def _match(self, plan: QueryPlan, params: Params) -> tuple[str, list[str], str]:
         if plan.is_text:
             params["tsquery"] = tsquery_text(plan)
-            conditions = [f"d.search_tsv @@ {QUERY}", *self._filter_conditions(plan, params)]
+            conditions = [f"d.search_tsv @@ {QUERY}"]
+            conditions += self._overlaps(plan.selective_groups, params)
+            conditions += self._row_conditions(plan, params)
             return SOURCE, conditions, SCORE
-        if plan.tag_groups:
-            conditions = []
-            for index, group in enumerate(plan.tag_groups):
-                name = f"tags{index}"
-                params[name] = list(group)
-                conditions.append(f"d.tags_arr && :{name}")
-            return SOURCE, conditions, "0.0::float8"
-        return SOURCE, [], "0.0::float8"
+        return SOURCE, self._overlaps(plan.tag_groups, params), "0.0::float8"
+
+    @staticmethod
+    def _overlaps(groups: Sequence[Sequence[str]], params: Params) -> list[str]:
+        """Tag groups as array overlaps, which the GIN index can answer; the
+        planner chooses, from the tags' statistics, which ones it uses."""
+        conditions = []
+        for index, group in enumerate(groups):
+            params[f"tags{index}"] = list(group)
+            conditions.append(f"d.tags_arr && :tags{index}")
+        return conditions
 
     def _contains_any(self, column: str, name: str, values: Sequence[str], params: Params) -> str:
         params[name] = list(values)
         return f"jsonb_exists_any({column}, :{name})"
-
-    def _is_empty(self, column: str) -> str:
-        return f"{column} = '[]'::jsonb"
 
     def _unnest(self, column: str) -> str:
         return f"jsonb_array_elements_text({column}) AS j(value)"

@@ -143,8 +143,6 @@ class SearchDoc(Base):
     looking_for_partners: Mapped[bool] = mapped_column(Boolean)
     subjects: Mapped[list[str]] = mapped_column(JsonColumn)
     languages: Mapped[list[str]] = mapped_column(JsonColumn)
-    wanted: Mapped[list[str]] = mapped_column(JsonColumn)
-    """Posts: the countries whose partners are welcome, empty for any."""
 
 
 class SearchText(Base):

@@ -9,8 +9,9 @@ Besides the tables, the search index proper, which differs by engine:
 - SQLite: an FTS5 table over ``network_search_texts`` (external content), kept
   in step by triggers; ``unicode61 remove_diacritics 2`` tokenizer with ``_``
   as a token character (tags such as ``s_history`` stay whole), prefix
-  indexes for two and three characters, and bm25 weights title 4, body 1,
-  tags 0 (tags filter, they never rank).
+  indexes for three and four characters (an unfinished word counts as a
+  prefix from its third letter), and bm25 weights title 4, body 1, tags 0
+  (tags filter, they never rank).
 - PostgreSQL: a ``tsvector`` column (title weighted A, body D) and a
   ``text[]`` of tags on ``network_search_docs``, derived from
   ``network_search_texts`` by a trigger, each with a GIN index.
@@ -44,7 +45,7 @@ SQLITE_UP = (
         title_text, body_text, tags_text,
         content='network_search_texts', content_rowid='doc_id',
         tokenize="unicode61 remove_diacritics 2 tokenchars '_'",
-        prefix='2 3'
+        prefix='3 4'
     )
     """,
     "INSERT INTO network_search_fts(network_search_fts, rank)"
@@ -262,11 +263,6 @@ def upgrade() -> None:
         ),
         sa.Column(
             "languages",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "wanted",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),

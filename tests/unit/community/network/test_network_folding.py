@@ -81,7 +81,9 @@ def test_words_beyond_the_limit_are_dropped_and_no_prefix_applies():
 def test_fts5_expressions_quote_every_word_and_group_tags():
     planned = plan("Climat NEAR éco", countries=("FR", "DE"), languages=("en",))
     assert words_match(planned) == '{title_text body_text} : ("climat" "near" "eco"*)'
-    assert tags_match(planned) == 'tags_text : ("c_fr" OR "c_de") AND tags_text : ("l_en")'
+    assert tags_match(planned.tag_groups) == (
+        'tags_text : ("c_fr" OR "c_de") AND tags_text : ("l_en")'
+    )
 
 
 def test_tsquery_uses_plain_operands_and_a_prefix_marker():
@@ -105,6 +107,20 @@ def test_filters_become_tag_groups():
         ("p_no",),
     )
     assert not planned.is_text
+
+
+def test_broad_filters_are_checked_on_rows_when_words_are_searched():
+    planned = plan(
+        "garden",
+        kind=SearchKind.PROFILE,
+        looking_for_partners=True,
+        countries=("FR",),
+        languages=("fr", "en"),
+        subjects=("history",),
+    )
+    assert planned.selective_groups == (("c_fr",), ("s_history",))
+    assert planned.row_filters == {"kind", "looking", "language"}
+    assert plan("garden", languages=("fr",)).selective_groups == (("l_fr",),)
 
 
 def test_fingerprint_depends_on_the_question_not_the_time():
