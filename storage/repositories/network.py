@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocol.api.accounts import AccountStatus
 from protocol.api.network import ContactList, ContactStatus, PostStatus
-from protocol.errors import InvalidPayload, NotFound
+from protocol.errors import NotFound
 from protocol.ids import SchoolId, UserId
 
-from ..pagination import decode_cursor, encode_cursor
+from ..pagination import cursor_datetime, decode_cursor, encode_cursor
 from ..records import Slice
 from ..records_network import (
     ContactEntryRecord,
@@ -119,11 +119,8 @@ def _post(row: PartnerPost) -> PostRecord:
 def _since_cursor(cursor: str | None) -> tuple[datetime, str] | None:
     if cursor is None:
         return None
-    since, last_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(since), str(last_id)
-    except (TypeError, ValueError) as exc:
-        raise InvalidPayload("cursor is not valid; start again without it") from exc
+    since, last_id = decode_cursor(cursor, 2, kinds=(str, str))
+    return cursor_datetime(since), last_id
 
 
 class SqlProfileRepo:

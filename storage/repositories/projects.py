@@ -21,7 +21,7 @@ from protocol.api.projects import (
 )
 from protocol.ids import ProjectId, SchoolId, UserId
 
-from ..pagination import decode_cursor, encode_cursor
+from ..pagination import cursor_datetime, decode_cursor, encode_cursor
 from ..records import Slice
 from ..records_projects import (
     ApprovalRecord,
@@ -220,8 +220,8 @@ class SqlProjectRepo:
         self, query: Select[Project], cursor: str | None, limit: int
     ) -> Slice[ProjectRecord]:
         if cursor is not None:
-            created, last_id = decode_cursor(cursor, 2)
-            created_at = datetime.fromisoformat(created)
+            created, last_id = decode_cursor(cursor, 2, kinds=(str, str))
+            created_at = cursor_datetime(created)
             query = query.where(
                 (Project.created_at < created_at)
                 | ((Project.created_at == created_at) & (Project.id < last_id))
@@ -453,8 +453,8 @@ class SqlProjectRepo:
         if country_code is not None:
             query = query.where(ProjectApproval.country_code == country_code)
         if cursor is not None:
-            created, last_id, last_country = decode_cursor(cursor, 3)
-            created_at = datetime.fromisoformat(created)
+            created, last_id, last_country = decode_cursor(cursor, 3, kinds=(str, str, str))
+            created_at = cursor_datetime(created)
             query = query.where(
                 (Project.created_at > created_at)
                 | ((Project.created_at == created_at) & (Project.id > last_id))

@@ -16,7 +16,7 @@ from protocol.api.projects import ProjectStatus
 from protocol.api.spaces import MeetingAudience, PageEditScope, PageState, PageViewScope
 from protocol.ids import ProjectId, RoomId, UserId
 
-from ..pagination import decode_cursor, encode_cursor
+from ..pagination import cursor_datetime, decode_cursor, encode_cursor
 from ..records import Slice
 from ..records_projects import (
     BulletinRecord,
@@ -263,8 +263,8 @@ class SqlSpaceContentRepo:
         if folder_id is not None:
             query = query.where(Material.folder_id == folder_id)
         if cursor is not None:
-            created, last_id = decode_cursor(cursor, 2)
-            created_at = datetime.fromisoformat(created)
+            created, last_id = decode_cursor(cursor, 2, kinds=(str, str))
+            created_at = cursor_datetime(created)
             query = query.where(
                 (Material.created_at < created_at)
                 | ((Material.created_at == created_at) & (Material.id < last_id))

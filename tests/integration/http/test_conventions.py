@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from server.app import build_app
+from server.app import all_routes, build_app
+from server.http.routing import Access
 from storage.pagination import encode_cursor
 from tests.support import PASSWORD
 from tests.support_http import expect_json, expect_problem
@@ -382,3 +384,52 @@ async def test_school_list_pages_with_a_cursor(app_client, world):
         if cursor is None:
             break
     assert seen == [f"Škola {n}" for n in range(5)]
+
+
+CURSOR_ROUTES = [
+    route
+    for route in all_routes()
+    if route.method == "GET"
+    and route.query_model is not None
+    and "cursor" in route.query_model.model_fields
+]
+NEVER_VALID_CURSORS = [
+    encode_cursor(None, None),
+    encode_cursor(None, None, None),
+    encode_cursor([1], {"a": 1}),
+    encode_cursor([1], {"a": 1}, ["x"]),
+]
+"""No list cursor of ours holds nulls, lists or objects: always 400."""
+ODD_CURSORS = [
+    encode_cursor(1, 2),
+    encode_cursor(1, 2, 3),
+    encode_cursor("not a time", "id"),
+    encode_cursor("not a time", "id", "FR"),
+    encode_cursor("2026-01-01T00:00:00", "id"),
+    encode_cursor("2026-01-01T00:00:00", "id", "FR"),
+]
+"""Well-formed for some lists, forged for others: a page or a 400, never a 500."""
+
+
+async def _admitted_headers(world: Any, access: Access) -> dict[str, str]:
+    if access is Access.PUBLIC:
+        return {}
+    if access in (Access.NSO_ADMIN, Access.PLATFORM_ADMIN):
+        return dict((await world.platform_admin()).headers)
+    return dict((await world.teacher(school_admin=True)).headers)
+
+
+@pytest.mark.parametrize("route", CURSOR_ROUTES, ids=lambda r: r.path)
+async def test_forged_cursors_never_reach_the_database(app_client, world, route):
+    headers = await _admitted_headers(world, route.access)
+    path = route.path.format(**{name: str(uuid.uuid4()) for name in route.path_params})
+    # Behind a random id, the list's owner is not found before the cursor is read.
+    refused, odd = ({404}, {404}) if route.path_params else ({400}, {200, 400})
+    wrong = []
+    for cursor, allowed in [(c, refused) for c in NEVER_VALID_CURSORS] + [
+        (c, odd) for c in ODD_CURSORS
+    ]:
+        response = await app_client.get(path, headers=headers, params={"cursor": cursor})
+        if response.status not in allowed:
+            wrong.append((cursor, response.status))
+    assert wrong == []
