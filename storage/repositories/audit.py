@@ -81,8 +81,8 @@ class SqlAuditRepo:
         if subject_id is not None:
             query = query.where(AuditEntry.subject_id == subject_id)
         if cursor is not None:
-            (last_id,) = decode_cursor(cursor, 1)
-            query = query.where(AuditEntry.id < int(last_id))
+            (last_id,) = decode_cursor(cursor, 1, kinds=(int,))
+            query = query.where(AuditEntry.id < last_id)
         rows = (
             await self._session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1))
         ).all()
