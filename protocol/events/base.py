@@ -18,9 +18,10 @@ Not for HTTP bodies: see ``protocol.base``.
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar
+from enum import StrEnum
+from typing import Annotated, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 MAX_ID_LEN = 64
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
@@ -29,6 +30,32 @@ MAX_TEXT_FIELD_LEN = 10_000
 
 EVENT_NAME_RE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 """``area.verb``: lower-case words joined by ``_``, one dot."""
+
+MAX_ENUM_TEXT_LEN = 40
+S = TypeVar("S", bound=StrEnum)
+
+
+def wire_enum(enum: type[S]) -> BeforeValidator:
+    """Validation of an enum field of a client event: its text, and nothing else.
+
+    Client events are strict, and a strict enum field takes only enum members,
+    never their text, which is all JSON can carry. This validator turns the
+    text into the member first, and refuses anything else without looking at
+    it further (a lenient enum would build its error from the input's
+    ``repr``: a hostile, deeply nested value makes that a ``RecursionError``).
+    """
+    members = {member.value: member for member in enum}
+    allowed = ", ".join(members)
+
+    def to_member(value: object) -> object:
+        if isinstance(value, enum):
+            return value
+        if isinstance(value, str) and len(value) <= MAX_ENUM_TEXT_LEN and value in members:
+            return members[value]
+        raise ValueError(f"must be one of: {allowed}")
+
+    return BeforeValidator(to_member)
+
 
 WireId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LEN, pattern=ID_PATTERN)]
 """An opaque id as it travels in an event (room, participant, user, poll...)."""

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from ..api.grants import RoomRole
-from .base import ClientEvent, ClientRecord, ServerEvent, WireId
+from .base import ClientEvent, ClientRecord, ServerEvent, WireId, wire_enum
 from .models import JoinResult, LobbyMode, ParticipantView, Permissions, RoomSnapshot
 
 # -- commands ----------------------------------------------------------------
@@ -68,8 +68,8 @@ class SetLobbyMode(ClientEvent):
 
     name: ClassVar[str] = "room.set_lobby"
 
-    mode: Annotated[LobbyMode, Field(strict=False)]
-    """``roster`` or ``everyone`` (enums arrive as their text: not strict)."""
+    mode: Annotated[LobbyMode, wire_enum(LobbyMode)]
+    """``roster`` or ``everyone``."""
 
 
 class MuteAll(ClientEvent):
@@ -108,7 +108,7 @@ class SetRole(ClientEvent):
     name: ClassVar[str] = "participant.set_role"
 
     participant_id: WireId
-    role: Annotated[RoomRole, Field(strict=False)]
+    role: Annotated[RoomRole, wire_enum(RoomRole)]
     """The new role, as its text."""
 
 

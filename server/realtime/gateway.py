@@ -96,6 +96,10 @@ async def on_disconnect(realtime: Realtime, sid: str) -> None:
     if conn is None:
         return
     realtime.metrics.realtime_connections.dec()
+    # Out of every group before anything is awaited: the groups then always
+    # match this node's connections, and nothing is sent to a closing socket.
+    for channel in list(conn.channels):
+        await realtime.set_channel(conn, channel, False)
     try:
         await realtime.services.rooms.sessions.leave(
             conn.room_id,

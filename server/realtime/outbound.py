@@ -57,6 +57,8 @@ class FeedPump:
         self._realtime = realtime
         self.delivered = 0
         """Events handled (sent to zero or more local sockets)."""
+        self.last_seq: dict[str, int] = {}
+        """The latest ``seq`` handled, by room (tests wait on it; a gap shows here)."""
 
     async def run(self, feed: FeedSubscription) -> None:
         """Deliver every event of ``feed`` until it ends."""
@@ -79,6 +81,7 @@ class FeedPump:
             await server.eio.send_packet(eio_sid, packet)
             sent += 1
         self.delivered += 1
+        self.last_seq[event.room_id] = event.seq
         metrics = self._realtime.metrics
         metrics.realtime_feed_events.inc()
         metrics.realtime_deliveries.inc(sent)
@@ -99,6 +102,8 @@ class FeedPump:
             if replaced is not None:
                 await realtime.evict(replaced)
         elif op == EVICT_ALL:
+            # The session is over: nothing more to track for this room here.
+            self.last_seq.pop(event.room_id, None)
             for conn in local:
                 await realtime.evict(conn)
         elif op == STAFF:

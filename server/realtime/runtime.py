@@ -95,13 +95,20 @@ class Realtime:
     # -- operations on local connections ------------------------------------
 
     async def set_channel(self, conn: Connection, channel: str, member: bool) -> None:
-        """Put a socket in (or take it out of) a broadcast group of this node."""
+        """Put a socket in (or take it out of) a broadcast group of this node.
+
+        Every connection here is local, and every node applies room effects
+        to its own sockets, so the manager's local operations are the right
+        ones: with the Redis manager, ``leave_room`` of a socket that is
+        disconnecting would be sent to the other nodes instead of done here.
+        """
+        manager = self.sio.manager
         if member and channel not in conn.channels:
             conn.channels.add(channel)
-            await self.sio.enter_room(conn.sid, channel, namespace=NAMESPACE)
+            manager.basic_enter_room(conn.sid, NAMESPACE, channel)
         elif not member and channel in conn.channels:
             conn.channels.discard(channel)
-            await self.sio.leave_room(conn.sid, channel, namespace=NAMESPACE)
+            manager.basic_leave_room(conn.sid, NAMESPACE, channel)
 
     async def evict(self, conn: Connection) -> None:
         """Take a socket out of every group now, and close it soon after.

@@ -9,13 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
-from server.app import build_app
 from server.config import Settings
 from tests.fakes.clock import FakeClock
-from tests.integration.realtime.live import Live
-from tests.support import World
+from tests.integration.realtime.live import Live, open_live
 from tests.unit.rooms.fakes import FakeDirectory
 from tests.unit.rooms.harness import migrate_template
 
@@ -46,11 +43,5 @@ async def live(
     clock: FakeClock,
     directory: FakeDirectory,
 ) -> AsyncIterator[Live]:
-    app = build_app(live_settings, clock=clock, room_directory=directory)
-    http: TestClient[Any, Any] = await aiohttp_client(app)
-    from server.services import SERVICES_KEY
-
-    world = World(http.app[SERVICES_KEY], http, clock)
-    harness = Live(http=http, world=world, directory=directory)
-    yield harness
-    await harness.close()
+    async with open_live(aiohttp_client, live_settings, clock, directory) as harness:
+        yield harness

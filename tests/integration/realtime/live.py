@@ -10,7 +10,8 @@ SDK is tested as schools will use it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +19,9 @@ from aiohttp.test_utils import TestClient
 
 from client_sdk import RealtimeClient
 from client_sdk.realtime import Delivered
+from protocol.api.grants import RoomRole
 from protocol.events.base import ServerEvent
-from protocol.ids import ProjectId, RoomId, new_id
+from protocol.ids import ProjectId, RoomId, UserId, new_id
 from rooms import MeetingRef, MemberRole
 from server.realtime.runtime import REALTIME_KEY, Realtime
 from server.services import Services
@@ -63,6 +65,13 @@ class Live:
     def __post_init__(self) -> None:
         if self.meeting is None:
             self.meeting = self.directory.add_meeting(self.project)
+
+    def moved_to(self, meeting: MeetingRef) -> Live:
+        """The same node, for another meeting (with clients of its own)."""
+        return Live(
+            http=self.http, world=self.world, directory=self.directory,
+            project=meeting.project_id, meeting=meeting,
+        )  # fmt: skip
 
     def on(self, http: TestClient[Any, Any]) -> Live:
         """The same project and meeting, served by another node."""
@@ -121,10 +130,33 @@ class Live:
 
         return fresh
 
+    def minted_token_source(self, actor: Actor, role: RoomRole) -> Callable[[], Awaitable[str]]:
+        """Join tokens signed directly (as a school's tool would mint them):
+        no access token involved, so fake time may run for hours."""
+        from community import cap_grants
+        from server.realtime.accounts import AccountEpochs
+
+        async def fresh() -> str:
+            epoch = await AccountEpochs(self.services.db).current(UserId(actor.user_id))
+            assert epoch is not None
+            token, _ = self.services.accounts.signer.issue_join(
+                user_id=actor.user_id,
+                room_id=self.room,
+                role=role,
+                grants=cap_grants(role, None),
+                epoch=epoch,
+                ttl_s=600,
+                minted_by="api_key:test",
+            )
+            return token
+
+        return fresh
+
     def client(self, actor: Actor, **options: Any) -> RecordingClient:
+        token = options.pop("token", None) or self.token_source(actor)
         client = RecordingClient(
             self.url,
-            self.token_source(actor),
+            token,
             timeout_s=CLIENT_TIMEOUT_S,
             reconnect_delay_s=options.pop("reconnect_delay_s", 0.05),
             reconnect_delay_max_s=options.pop("reconnect_delay_max_s", 0.2),
@@ -154,3 +186,24 @@ async def drop(client: RealtimeClient) -> None:
     transport = client._sio.eio.ws
     assert transport is not None, "not connected"
     await transport.close()
+
+
+@asynccontextmanager
+async def open_live(
+    aiohttp_client: Callable[..., Any],
+    settings: Any,
+    clock: Any,
+    directory: FakeDirectory,
+) -> AsyncIterator[Live]:
+    """The real app on a port, with ``directory`` for projects, as a ``Live``."""
+    from server.app import build_app
+    from server.services import SERVICES_KEY
+
+    http: TestClient[Any, Any] = await aiohttp_client(
+        build_app(settings, clock=clock, room_directory=directory)
+    )
+    live = Live(http=http, world=World(http.app[SERVICES_KEY], http, clock), directory=directory)
+    try:
+        yield live
+    finally:
+        await live.close()

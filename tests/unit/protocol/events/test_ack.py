@@ -75,3 +75,11 @@ def test_enum_fields_take_their_wire_text_and_nothing_else() -> None:
     for bad in ("admin", 1, None, ["host"]):
         with pytest.raises(ValidationError):
             SetRole.model_validate({"participant_id": "p", "role": bad})
+
+
+def test_a_deeply_nested_value_in_an_enum_field_is_refused_not_crashed_on() -> None:
+    value: object = "host"
+    for _ in range(5000):
+        value = [value]
+    with pytest.raises(ValidationError):
+        SetRole.model_validate({"participant_id": "p", "role": value})
