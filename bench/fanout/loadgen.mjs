@@ -1,6 +1,7 @@
 // Load generator for bench/chat_fanout.py: rooms of Socket.IO clients, one
-// sender per room at a fixed rate, every other participant measuring latency,
-// loss and duplicates. Driven by the orchestrator over stdin/stdout, one JSON
+// sender per room at a fixed rate (for our server, whose per-user chat limit
+// forbids that, the room's participants in turn), every receiver measuring
+// latency, loss and duplicates. Driven by the orchestrator over stdin/stdout, one JSON
 // object per line each way; progress and errors go to stderr.
 //
 // Commands (each answered by one line {"ok": true, ...} or {"ok": false, "error"}):
