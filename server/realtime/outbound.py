@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from engineio import packet as eio_packet
 
 from cluster import FeedSubscription, LoggedEvent
+from protocol.ids import RoomId
 from rooms import EVICT_ALL, EVICT_CONN, EVICT_USER, GROUP, STAFF, UNGROUP
 
 from .connections import Connection, channel_for, group_channel, staff_channel
@@ -58,18 +59,53 @@ class FeedPump:
         self.delivered = 0
         """Events handled (sent to zero or more local sockets)."""
         self.last_seq: dict[str, int] = {}
-        """The latest ``seq`` handled, by room (tests wait on it; a gap shows here)."""
+        """The latest ``seq`` handled, by room."""
+        self.gaps = 0
+        """Gaps in a room's sequence met on the feed (events lost by pub/sub)."""
 
     async def run(self, feed: FeedSubscription) -> None:
         """Deliver every event of ``feed`` until it ends."""
         async for event in feed:
             try:
-                await self.deliver(event)
+                await self.receive(event)
             except Exception:
                 # One bad event must not stop the room's others.
                 logger.exception(
                     "feed delivery failed", extra={"room_id": event.room_id, "seq": event.seq}
                 )
+
+    async def receive(self, event: LoggedEvent) -> None:
+        """Take one event from the feed: skip repeats, fill gaps, deliver.
+
+        Redis pub/sub drops what is published while a node's link is down.
+        The log keeps it, so a gap in a room's ``seq`` is filled from the log
+        before the event is delivered; when the log no longer holds the gap,
+        the room's local sockets are closed so that their clients reconnect
+        and catch up with a snapshot, rather than carry on with a hole.
+        """
+        previous = self.last_seq.get(event.room_id)
+        if previous is not None and event.seq <= previous:
+            return
+        if previous is not None and event.seq > previous + 1:
+            await self._fill(event.room_id, previous, event.seq)
+        await self.deliver(event)
+
+    async def _fill(self, room_id: RoomId, previous: int, upto: int) -> None:
+        realtime = self._realtime
+        local = realtime.connections.in_room(room_id)
+        if not local:
+            return
+        missed = await realtime.services.cluster.event_log.since(room_id, previous)
+        self.gaps += 1
+        if missed is None:
+            logger.warning("feed gap beyond the log; resyncing clients", extra={"room_id": room_id})
+            for conn in local:
+                await realtime.evict(conn)
+            return
+        logger.info("feed gap filled from the log", extra={"room_id": room_id})
+        for event in missed:
+            if previous < event.seq < upto:
+                await self.deliver(event)
 
     async def deliver(self, event: LoggedEvent) -> None:
         """Send one event to its local audience, then apply its effects."""
