@@ -58,6 +58,9 @@ class Fts5SearchIndex(SqlSearchIndex):
             return SOURCE, [f"{FTS} MATCH :match"], "0.0"
         return "network_search_docs AS d", [], "0.0"
 
+    async def _prepare(self) -> None:
+        return  # nothing to set on SQLite
+
     def _contains_any(self, column: str, name: str, values: Sequence[str], params: Params) -> str:
         names = [f"{name}{i}" for i in range(len(values))]
         params.update((n, json.dumps(v)) for n, v in zip(names, values, strict=True))

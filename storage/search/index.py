@@ -143,16 +143,27 @@ class SqlSearchIndex(ABC):
     # -- searching ----------------------------------------------------------
 
     async def search(
-        self, request: SearchRequest, *, now: datetime, cursor: str | None, limit: int
+        self,
+        request: SearchRequest,
+        *,
+        now: datetime,
+        cursor: str | None,
+        limit: int,
+        with_facets: bool = True,
     ) -> SearchPage:
         """One page of results, best first, with the total and facet counts.
+
+        Args:
+            with_facets: Count the total and the facets; without, ``total`` is
+                0 and ``facets`` are empty (the caller has them already).
 
         Raises:
             InvalidPayload: A cursor we did not make, or made for another question.
         """
         plan = plan_search(request, int(now.timestamp()))
         after = self._read_cursor(cursor, plan)
-        sql, params = self._statement(plan, after, limit + 1)
+        await self._prepare()
+        sql, params = self._statement(plan, after, limit + 1, with_facets=with_facets)
         ranked: list[tuple[float, int]] = []
         counts: dict[str, list[FacetCount]] = defaultdict(list)
         for part, value, score, count in (await self._session.execute(sql, params)).all():
@@ -223,8 +234,12 @@ class SqlSearchIndex(ABC):
 
     # -- SQL shared by both engines ------------------------------------------
 
+    @abstractmethod
+    async def _prepare(self) -> None:
+        """Set up the transaction for a search."""
+
     def _statement(
-        self, plan: QueryPlan, after: tuple[float, int] | None, limit: int
+        self, plan: QueryPlan, after: tuple[float, int] | None, limit: int, *, with_facets: bool
     ) -> tuple[TextClause, Params]:
         """Rows of (part, value, score, count): ``hit`` rows (value: the document
         id) for the page, then one row per facet value with its count."""
@@ -250,13 +265,14 @@ class SqlSearchIndex(ABC):
             "GROUP BY j.value"
             for name, column in (("subject", "m.subjects"), ("language", "m.languages"))
         ]
+        facets = single + multi if with_facets else []
         sql = (
             f"WITH m AS MATERIALIZED (SELECT {MATCH_COLUMNS}, {score} AS score "
             f"FROM {source} WHERE {' AND '.join(conditions)}) "
             "SELECT 'hit', CAST(h.id AS TEXT), h.score, 0 FROM ("
             f"SELECT m.id, m.score FROM m WHERE {page_filter} "
-            "ORDER BY m.score, m.id DESC LIMIT :limit) AS h UNION ALL "
-            + " UNION ALL ".join(single + multi)
+            "ORDER BY m.score, m.id DESC LIMIT :limit) AS h"
+            + "".join(f" UNION ALL {facet}" for facet in facets)
         )
         return self._text(sql, params), params
 

@@ -208,3 +208,26 @@ async def test_search_kinds_and_facets_cover_profiles_and_posts(world: World):
     assert {f.value: f.count for f in page.facets["kind"]} == {"profile": 1, "post": 1}
     only_posts = await found(world, alice, "town", kind=SearchKind.POST)
     assert len(only_posts) == 1
+
+
+async def test_overview_counts_are_kept_briefly_but_its_results_are_fresh(world: World):
+    alice = await world.teacher()
+    network = world.services.network
+    await network.profiles.save_profile(alice.principal, alice.user_id, DRAFT)
+
+    async def overview():
+        return await network.search.search(alice.principal, SearchRequest(), cursor=None, limit=10)
+
+    assert (await overview()).total == 1
+    post = await network.posts.create_post(alice.principal, PostDraft(POST, None))
+
+    cached = await overview()
+    assert cached.total == 1  # counted less than 30 s ago
+    assert [h.ref_id for h in cached.hits] == [post.post.id, alice.user_id]  # read fresh
+
+    world.clock.advance(31)
+    fresh = await overview()
+    assert fresh.total == 2
+    assert {f.value: f.count for f in fresh.facets["kind"]} == {"profile": 1, "post": 1}
+    await network.posts.close_post(alice.principal, post.post.id)
+    assert [h.ref_id for h in (await overview()).hits] == [alice.user_id]
