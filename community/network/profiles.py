@@ -40,17 +40,8 @@ from .vocabulary import Vocabulary
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class ProfileDraft:
-    """What a teacher submits (the whole profile)."""
-
-    bio: str
-    subjects: tuple[str, ...]
-    languages: tuple[str, ...]
-    interests: tuple[str, ...]
-    age_min: int
-    age_max: int
-    looking_for_partners: bool
+ProfileDraft = ProfileFields
+"""What a teacher submits: the whole profile, before it is checked and cleaned."""
 
 
 @dataclass(frozen=True, slots=True)
