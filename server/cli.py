@@ -75,11 +75,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.config:
         os.environ["JUMELAGE_CONFIG"] = args.config
     overrides: dict[str, Any] = {}
-    if getattr(args, "host", None) or getattr(args, "port", None):
+    if getattr(args, "host", None) is not None or getattr(args, "port", None) is not None:
         http: dict[str, Any] = {}
-        if args.host:
+        if args.host is not None:
             http["host"] = args.host
-        if args.port:
+        if args.port is not None:
             http["port"] = args.port
         overrides["http"] = http
     settings = load_settings(**overrides)

@@ -14,6 +14,7 @@ is generated once and kept in the data directory; in production it is an error.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
@@ -275,11 +276,28 @@ class Settings(BaseSettings):
             raise ConfigError("auth.secret_key: production mode needs a secret key")
         path = self.data_dir / SECRET_KEY_FILE_NAME
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
+            _publish_new_secret(path)
         return _read_secret_file(path, "auth.secret_key_file", check_mode=True)
+
+
+def _publish_new_secret(path: Path) -> None:
+    """Write a fresh key beside ``path``, then link it into place.
+
+    Two processes starting together on one data directory (a server and a
+    CLI command) both find no key: the link is atomic, so exactly one key
+    wins, the other process reads it, and nobody ever reads a half-written
+    file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):  # another process won
+            os.link(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 def _read_secret_file(path: Path, key: str, *, check_mode: bool = False) -> str:
