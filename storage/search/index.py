@@ -246,12 +246,25 @@ class SqlSearchIndex(ABC):
         params: Params = {"limit": limit}
         source, conditions, score = self._match(plan, params)
         conditions += self._visibility(plan, params)
-        page_filter = "TRUE"
         if after is not None:
             params["after_score"], params["after_id"] = after
-            page_filter = (
-                "(m.score > :after_score OR (m.score = :after_score AND m.id < :after_id))"
+
+        def after_last(score_of: str, id_of: str) -> str:
+            if after is None:
+                return "TRUE"
+            return (
+                f"({score_of} > :after_score OR ({score_of} = :after_score "
+                f"AND {id_of} < :after_id))"
             )
+
+        if not with_facets:
+            # Nothing to count: the database may stop at the page's last row.
+            where = " AND ".join([*conditions, after_last(score, "d.id")])
+            sql = (
+                f"SELECT 'hit', CAST(d.id AS TEXT), {score} AS score, 0 FROM {source} "
+                f"WHERE {where} ORDER BY {score}, d.id DESC LIMIT :limit"
+            )
+            return self._text(sql, params), params
         single = [
             f"SELECT '{name}', m.{column}, NULL, count(*) FROM m GROUP BY m.{column}"
             for name, column in (
@@ -265,14 +278,13 @@ class SqlSearchIndex(ABC):
             "GROUP BY j.value"
             for name, column in (("subject", "m.subjects"), ("language", "m.languages"))
         ]
-        facets = single + multi if with_facets else []
         sql = (
             f"WITH m AS MATERIALIZED (SELECT {MATCH_COLUMNS}, {score} AS score "
             f"FROM {source} WHERE {' AND '.join(conditions)}) "
             "SELECT 'hit', CAST(h.id AS TEXT), h.score, 0 FROM ("
-            f"SELECT m.id, m.score FROM m WHERE {page_filter} "
-            "ORDER BY m.score, m.id DESC LIMIT :limit) AS h"
-            + "".join(f" UNION ALL {facet}" for facet in facets)
+            f"SELECT m.id, m.score FROM m WHERE {after_last('m.score', 'm.id')} "
+            "ORDER BY m.score, m.id DESC LIMIT :limit) AS h UNION ALL "
+            + " UNION ALL ".join(single + multi)
         )
         return self._text(sql, params), params
 

@@ -231,3 +231,18 @@ async def test_overview_counts_are_kept_briefly_but_its_results_are_fresh(world:
     assert {f.value: f.count for f in fresh.facets["kind"]} == {"profile": 1, "post": 1}
     await network.posts.close_post(alice.principal, post.post.id)
     assert [h.ref_id for h in (await overview()).hits] == [alice.user_id]
+
+
+async def test_overview_pages_while_its_counts_are_kept(world: World):
+    alice = await world.teacher()
+    network = world.services.network
+    await network.profiles.save_profile(alice.principal, alice.user_id, DRAFT)
+    post = await network.posts.create_post(alice.principal, PostDraft(POST, None))
+    search = network.search.search
+    await search(alice.principal, SearchRequest(), cursor=None, limit=10)  # counts kept
+
+    first = await search(alice.principal, SearchRequest(), cursor=None, limit=1)
+    assert first.next_cursor is not None and first.total == 2
+    second = await search(alice.principal, SearchRequest(), cursor=first.next_cursor, limit=1)
+    assert [h.ref_id for h in first.hits + second.hits] == [post.post.id, alice.user_id]
+    assert second.next_cursor is None
