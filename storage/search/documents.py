@@ -140,13 +140,14 @@ class FilterGroup:
         A search with words puts selective filters into the full-text query
         (the index intersects them cheaply) and checks the others on each
         matching row: ranking reads the whole posting list of every term of
-        the query, and the kind, looking-for-partners and English (the
-        network's common language, on most profiles) each cover a large part
-        of all documents.
+        the query, and the kind, looking-for-partners, school type (a third of
+        schools are primary schools) and English (the network's common
+        language, on most profiles) each cover a large part of all documents.
         """
-        return self.name not in ("kind", "looking") and not (COMMON_TAGS & set(self.tags))
+        return self.name not in BROAD_FILTERS and not (COMMON_TAGS & set(self.tags))
 
 
+BROAD_FILTERS = frozenset({"kind", "looking", "school_type"})
 COMMON_TAGS = frozenset({"l_en"})
 
 

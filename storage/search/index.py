@@ -311,6 +311,10 @@ class SqlSearchIndex(ABC):
         if "looking" in names and request.looking_for_partners is not None:
             params["looking"] = request.looking_for_partners
             conditions.append("d.looking_for_partners = :looking")
+        if "school_type" in names:
+            types = [f"school_type{i}" for i in range(len(request.school_types))]
+            params.update(zip(types, request.school_types, strict=True))
+            conditions.append(f"d.school_type IN ({', '.join(':' + t for t in types)})")
         if "language" in names:
             conditions.append(
                 self._contains_any("d.languages", "language", request.languages, params)

@@ -117,9 +117,10 @@ def test_broad_filters_are_checked_on_rows_when_words_are_searched():
         countries=("FR",),
         languages=("fr", "en"),
         subjects=("history",),
+        school_types=("primary",),
     )
     assert planned.selective_groups == (("c_fr",), ("s_history",))
-    assert planned.row_filters == {"kind", "looking", "language"}
+    assert planned.row_filters == {"kind", "looking", "language", "school_type"}
     assert plan("garden", languages=("fr",)).selective_groups == (("l_fr",),)
 
 
