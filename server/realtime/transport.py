@@ -36,6 +36,9 @@ from .settings import RealtimeSettings
 
 logger = logging.getLogger(__name__)
 
+ENGINE_LOGGER = "server.realtime.engine"
+"""python-socketio and python-engineio log here, at WARNING and above only:
+at INFO they would write every packet, chat text included."""
 SOCKETIO_CHANNEL = "socketio"
 """Suffix of python-socketio's pub/sub channel, after the Redis namespace."""
 EIO_BINARY_EVENT = "5"
@@ -89,9 +92,17 @@ def build_socket_server(
         ping_timeout=settings.ping_timeout_s,
         cors_allowed_origins=cors_origins,
         async_handlers=False,
-        logger=False,
-        engineio_logger=False,
+        logger=_library_logger(),
+        engineio_logger=_library_logger(),
     )
+
+
+def _library_logger() -> logging.Logger:
+    # Handing the libraries a logger of ours keeps them from adding their own
+    # stream handler (which prints beside the structured logs).
+    library = logging.getLogger(ENGINE_LOGGER)
+    library.setLevel(logging.WARNING)
+    return library
 
 
 def socket_endpoint(server: JumelageSocketServer, *, compression: bool) -> Any:

@@ -47,8 +47,9 @@ class Cast:
         if sid is None:
             await until(lambda: not client.connected)
             # Not a test of the limits: let the pupil come back at once.
-            key = f"{self.live.room}:{self.kid_user}"
-            await self.live.services.cluster.rate_limiter.reset(limits.SESSION, key)
+            limiter = self.live.services.cluster.rate_limiter
+            await limiter.reset(limits.CONNECT, self.kid_user)
+            await limiter.reset(limits.SESSION, f"{self.live.room}:{self.kid_user}")
             await client.connect()
             sid = self.sid(client)
             assert sid is not None
