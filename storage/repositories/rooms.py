@@ -67,7 +67,13 @@ class SqlRoomRepo:
     # -- ad-hoc rooms ---------------------------------------------------------
 
     async def add_room(
-        self, *, room_id: RoomId, project_id: ProjectId, kind: str, created_by: UserId, now: datetime
+        self,
+        *,
+        room_id: RoomId,
+        project_id: ProjectId,
+        kind: str,
+        created_by: UserId,
+        now: datetime,
     ) -> LiveRoomRecord:
         row = LiveRoom(
             id=room_id, project_id=project_id, kind=kind, created_by=created_by, created_at=now
