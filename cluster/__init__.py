@@ -28,6 +28,7 @@ from .ports_rooms import (
     FeedSubscription,
     LoggedEvent,
     NewEvent,
+    NodeLiveness,
     RoomRecord,
     RoomState,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "InvalidClusterMessage",
     "LoggedEvent",
     "NewEvent",
+    "NodeLiveness",
     "Ping",
     "RateDecision",
     "RateLimiter",

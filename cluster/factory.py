@@ -17,9 +17,9 @@ from protocol.ids import NodeId
 
 from .clock import SystemClock
 from .memory import InMemoryBus, InMemoryHealth, InMemoryHub, InMemoryRateLimiter
-from .memory_rooms import InMemoryRooms
+from .memory_rooms import InMemoryLiveness, InMemoryRooms
 from .ports import Bus, Clock, ClusterHealth, RateLimiter
-from .ports_rooms import EventLog, RoomState
+from .ports_rooms import EventLog, NodeLiveness, RoomState
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ class Cluster:
     """Live rooms' fields, changed by atomic commits."""
     event_log: EventLog
     """Live rooms' sequenced events: replay window and feed."""
+    liveness: NodeLiveness
+    """Which nodes are alive (heartbeats)."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,13 @@ async def build_cluster(
                 health=InMemoryHealth(memory_bus),
                 room_state=memory_rooms,
                 event_log=memory_rooms,
+                liveness=InMemoryLiveness(),
             )
         return
 
     # Imported here so that the single-node default never needs `redis`.
     from .redis import RedisBus, RedisHealth, RedisKeys, RedisRateLimiter, connect
+    from .redis.liveness import RedisLiveness
     from .redis.room_feed import FeedAwareHealth
     from .redis.room_state import RedisRooms
 
@@ -124,4 +128,5 @@ async def build_cluster(
             health=FeedAwareHealth(RedisHealth(client, redis_bus), redis_rooms.listener),
             room_state=redis_rooms,
             event_log=redis_rooms,
+            liveness=RedisLiveness(client, keys=keys),
         )

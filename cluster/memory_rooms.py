@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import heapq
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -169,3 +170,24 @@ class InMemoryRooms:
     def subscribe(self) -> FeedQueue:
         """See ``EventLog.subscribe``."""
         return self._hub.subscribe()
+
+
+class InMemoryLiveness:
+    """Implements ``NodeLiveness`` for nodes in one process.
+
+    Beats are measured in real monotonic time, like the expiry of a Redis
+    key: liveness is about processes, not about the domain's (injectable)
+    clock, which tests move by hours.
+    """
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    async def beat(self, node_id: str, ttl_s: float) -> None:
+        """See ``NodeLiveness.beat``."""
+        self._until[node_id] = time.monotonic() + ttl_s
+
+    async def alive(self, node_ids: Sequence[str]) -> set[str]:
+        """See ``NodeLiveness.alive``."""
+        now = time.monotonic()
+        return {node for node in node_ids if self._until.get(node, 0.0) > now}

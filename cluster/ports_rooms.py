@@ -202,3 +202,27 @@ class EventLog(Protocol):
     def subscribe(self) -> FeedSubscription:
         """Create a subscription to every room's new events; enter it to start."""
         ...
+
+
+class NodeLiveness(Protocol):
+    """Which server nodes are alive: each beats regularly, silence means dead.
+
+    A node that crashes cannot say goodbye for its sockets; the rooms learn
+    from this port that its participants are gone.
+    """
+
+    async def beat(self, node_id: str, ttl_s: float) -> None:
+        """Declare ``node_id`` alive for the next ``ttl_s`` seconds (of real time).
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached.
+        """
+        ...
+
+    async def alive(self, node_ids: Sequence[str]) -> set[str]:
+        """The nodes among ``node_ids`` whose latest beat has not run out.
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached.
+        """
+        ...

@@ -157,6 +157,8 @@ class RoomKernel:
             moments.append(meta.breakout.ends_at)
         if meta.empty_since is not None:
             moments.append(meta.empty_since + settings.empty_close_s)
+        if meta.presence_check_at is not None:
+            moments.append(meta.presence_check_at)
         return min(moments) if moments else NO_WAKE
 
     @asynccontextmanager

@@ -67,6 +67,8 @@ class Meta:
     hand_counter: int = 0
     poll_count: int = 0
     breakout: Breakout | None = None
+    presence_check_at: float | None = None
+    """When to check next that present participants' nodes are alive."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,8 @@ class Participant:
     hand: int | None = None
     """Order of their raised hand (smaller: raised earlier); None when down."""
     group_id: str | None = None
+    node_id: str | None = None
+    """The server node holding their connection (if it dies, they are gone)."""
 
     @property
     def is_staff(self) -> bool:

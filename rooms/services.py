@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cluster import Clock, EventLog, RoomState
+from cluster import Clock, EventLog, NodeLiveness, RoomState
 from storage import Database
 
 from .admission import Admission
@@ -55,6 +55,7 @@ def build_room_services(
     directory: RoomDirectory,
     settings: RoomSettings,
     gate: ChatGate | None = None,
+    liveness: NodeLiveness | None = None,
 ) -> RoomServices:
     """Wire the services together.
 
@@ -66,6 +67,8 @@ def build_room_services(
         directory: Projects, members and meetings.
         settings: Room knobs.
         gate: The moderation pipeline's seat for chat; open by default.
+        liveness: Which nodes are alive (participants of dead nodes are marked
+            away); without it, no node is presumed dead.
     """
     kernel = RoomKernel(state=state, log=log, clock=clock, settings=settings)
     admission = Admission(db=db, directory=directory, clock=clock)
@@ -81,7 +84,7 @@ def build_room_services(
         polls=PollService(kernel=kernel),
         breakouts=BreakoutService(kernel=kernel),
         chat=ChatService(kernel=kernel, gate=gate or OpenGate()),
-        timers=TimerService(kernel=kernel, book=book),
+        timers=TimerService(kernel=kernel, book=book, liveness=liveness),
         attendance=AttendanceReports(db=db, admission=admission, clock=clock),
         book=book,
     )

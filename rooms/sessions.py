@@ -104,8 +104,13 @@ class SessionService:
         self._kernel = kernel
         self._book = book
 
-    async def join(self, ticket: JoinTicket, *, conn_id: str) -> JoinOutcome:
+    async def join(
+        self, ticket: JoinTicket, *, conn_id: str, node_id: str | None = None
+    ) -> JoinOutcome:
         """Join the room (or wait in its lobby) on a connection.
+
+        Args:
+            node_id: The server node holding the connection.
 
         Raises:
             RoomClosed: The session ended and the caller is no teacher.
@@ -114,7 +119,7 @@ class SessionService:
         """
         now = self._kernel.now()
         applied = await self._kernel.mutate(
-            ticket.room_id, lambda view: self._decide_join(view, ticket, conn_id, now)
+            ticket.room_id, lambda view: self._decide_join(view, ticket, conn_id, node_id, now)
         )
         outcome = applied.result
         if outcome.participant is not None:
@@ -218,7 +223,7 @@ class SessionService:
         return Draft(view, self._kernel.next_wake, now)
 
     def _decide_join(
-        self, view: RoomView, ticket: JoinTicket, conn_id: str, now: float
+        self, view: RoomView, ticket: JoinTicket, conn_id: str, node_id: str | None, now: float
     ) -> Change[JoinOutcome]:
         staff = is_staff(ticket.role)
         new_session = not view.is_open
@@ -280,7 +285,7 @@ class SessionService:
                     ParticipantLeft(participant_id=existing.participant_id, reason="replaced"),
                     effects.evict_conn(existing.conn_id or ""),
                 )
-            participant = replace(existing, is_present=True, conn_id=conn_id)
+            participant = replace(existing, is_present=True, conn_id=conn_id, node_id=node_id)
         else:
             participant = Participant(
                 participant_id=ParticipantId(new_id()),
@@ -293,11 +298,15 @@ class SessionService:
                 is_present=True,
                 conn_id=conn_id,
                 joined_at=now,
+                node_id=node_id,
             )
             draft.set_field(user_field(ticket.user_id), participant.participant_id)
         draft.put(participant)
         draft.send(ALL, ParticipantJoined(participant=participant_view(participant)))
         draft.after_arrival()
+        if draft.meta.presence_check_at is None:
+            check_at = now + self._kernel.settings.presence_check_s
+            draft.put_meta(replace(draft.meta, presence_check_at=check_at))
         return draft.done(
             JoinOutcome(
                 draft.meta.session_id, participant, None, new_session, draft.meta.started_at

@@ -28,6 +28,10 @@ class RoomSettings:
     """Safety net: a room's shared state expires after this long without changes."""
     max_polls: int = 50
     """Polls per session."""
+    presence_check_s: int = 15
+    """How often a room checks that the nodes of its present participants are
+    alive; with the nodes' heartbeat, a crashed node's participants show as
+    gone within about this plus the heartbeat's time to live."""
 
     def __post_init__(self) -> None:
         if self.teacher_absent_grace_s < 0:
@@ -36,7 +40,7 @@ class RoomSettings:
             raise ValueError("rooms.max_participants must be >= 2")
         if self.replay_window_events < 10:
             raise ValueError("rooms.replay_window_events must be >= 10")
-        if min(self.empty_close_s, self.ended_keep_s, self.max_polls) < 1:
+        if min(self.empty_close_s, self.ended_keep_s, self.max_polls, self.presence_check_s) < 1:
             raise ValueError("rooms: durations and max_polls must be >= 1")
         if self.state_ttl_s < max(self.empty_close_s, self.ended_keep_s):
             raise ValueError("rooms.state_ttl_s must outlast empty_close_s and ended_keep_s")

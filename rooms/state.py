@@ -118,6 +118,7 @@ def decode_participant(text: str) -> Participant:
         joined_at=data["joined_at"],
         hand=data["hand"],
         group_id=data["group_id"],
+        node_id=data.get("node_id"),
     )
 
 

@@ -14,16 +14,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from cluster import NO_WAKE
+from cluster import NO_WAKE, NodeLiveness
 from protocol.errors import CodedError
-from protocol.events.rooms import TeacherAbsentChanged
+from protocol.events.rooms import ParticipantLeft, TeacherAbsentChanged
 from protocol.ids import RoomId
 
+from . import effects
 from .attendance import AttendanceBook
 from .breakouts import end_breakouts
 from .draft import Draft
 from .kernel import Change, RoomKernel
-from .model import ALL
+from .model import ALL, Meta
 from .sessions import end_session
 from .state import RoomView
 
@@ -42,11 +43,17 @@ class Fired:
     session_ended: str | None = None
     """The id of the session that ended because it stayed empty."""
     forgotten: bool = False
+    gone: tuple[tuple[str, str], ...] = ()
+    """(session id, participant id) of those whose node died."""
 
     @property
     def anything(self) -> bool:
         return bool(
-            self.teacher_absent or self.breakout_ended or self.session_ended or self.forgotten
+            self.teacher_absent
+            or self.breakout_ended
+            or self.session_ended
+            or self.forgotten
+            or self.gone
         )
 
 
@@ -56,11 +63,15 @@ class TimerService:
     Args:
         kernel: Room state and events.
         book: Attendance (a session that ends while empty closes its stays).
+        liveness: Which nodes are alive; without it, nodes are never presumed dead.
     """
 
-    def __init__(self, *, kernel: RoomKernel, book: AttendanceBook) -> None:
+    def __init__(
+        self, *, kernel: RoomKernel, book: AttendanceBook, liveness: NodeLiveness | None = None
+    ) -> None:
         self._kernel = kernel
         self._book = book
+        self._liveness = liveness
 
     async def tick_due(self, limit: int = 100) -> int:
         """Fire every room that is due now (each at most once).
@@ -81,7 +92,18 @@ class TimerService:
     async def tick(self, room_id: RoomId) -> Fired:
         """Apply whatever is due in one room."""
         now = self._kernel.now()
-        fired = (await self._kernel.mutate(room_id, lambda view: self._decide(view, now))).result
+        dead = await self._dead_nodes(room_id, now)
+        fired = (
+            await self._kernel.mutate(room_id, lambda view: self._decide(view, now, dead))
+        ).result
+        for session_id, participant_id in fired.gone:
+            await self._book.left(
+                room_id=room_id,
+                session_id=session_id,
+                participant_id=participant_id,
+                now=now,
+                reason="disconnected",
+            )
         if fired.session_ended is not None:
             logger.info("empty session ended", extra={"room_id": room_id})
             await self._book.left(
@@ -94,7 +116,20 @@ class TimerService:
             )
         return fired
 
-    def _decide(self, view: RoomView, now: float) -> Change[Fired]:
+    async def _dead_nodes(self, room_id: RoomId, now: float) -> frozenset[str]:
+        """The nodes of present participants that stopped beating, if a check is due."""
+        if self._liveness is None:
+            return frozenset()
+        view = await self._kernel.view(room_id)
+        if not view.is_open:
+            return frozenset()
+        check_at = view.meta.presence_check_at
+        if check_at is None or now < check_at:
+            return frozenset()
+        nodes = sorted({p.node_id for p in view.present() if p.node_id is not None})
+        return frozenset(nodes) - await self._liveness.alive(nodes)
+
+    def _decide(self, view: RoomView, now: float, dead: frozenset[str]) -> Change[Fired]:
         settings = self._kernel.settings
         if not view.exists:
             return Change(Fired(), wake_at=NO_WAKE)
@@ -127,8 +162,9 @@ class TimerService:
         ended_groups = ends_at is not None and now >= ends_at
         if ended_groups:
             end_breakouts(draft, "timer")
-        fired = Fired(teacher_absent=absent, breakout_ended=ended_groups)
-        if fired.anything:
+        gone = self._presence(draft, meta, dead)
+        fired = Fired(teacher_absent=absent, breakout_ended=ended_groups, gone=gone)
+        if fired.anything or draft.meta.presence_check_at != meta.presence_check_at:
             return draft.done(fired)
         wake = self._kernel.next_wake(meta)
         if wake != NO_WAKE and wake <= now:
@@ -136,3 +172,40 @@ class TimerService:
             # rather than spinning on it.
             wake = now + RETRY_LATER_S
         return Change(fired, wake_at=wake)
+
+    def _presence(
+        self, draft: Draft, meta: Meta, dead: frozenset[str]
+    ) -> tuple[tuple[str, str], ...]:
+        """Mark away whoever sits on a dead node, and plan the next check."""
+        check_at = meta.presence_check_at
+        if check_at is None or draft.now < check_at:
+            return ()
+        gone: list[tuple[str, str]] = []
+        for participant in list(draft.participants()):
+            if participant.is_present and participant.node_id in dead:
+                # Their node died without a word for its sockets: as if each
+                # had lost its connection.
+                away = draft.lower_hand(participant, participant.participant_id)
+                draft.put(replace(away, is_present=False, conn_id=None))
+                # Should the node be alive after all (cut off from the others
+                # for a while), it closes the socket, so its client rejoins.
+                draft.send(
+                    ALL,
+                    ParticipantLeft(
+                        participant_id=participant.participant_id, reason="disconnected"
+                    ),
+                    effects.evict_conn(participant.conn_id or ""),
+                )
+                gone.append((meta.session_id, participant.participant_id))
+        if gone:
+            logger.warning(
+                "%d participant(s) of dead node(s) marked away",
+                len(gone),
+                extra={"room_id": draft.view.room_id},
+            )
+            draft.after_departure()
+        next_check = (
+            draft.now + self._kernel.settings.presence_check_s if draft.anyone_present() else None
+        )
+        draft.put_meta(replace(draft.meta, presence_check_at=next_check))
+        return tuple(gone)

@@ -120,6 +120,7 @@ async def open_services(
                 clock=cluster.clock,
                 directory=room_directory or CommunityDirectory(projects.directory),
                 settings=settings.rooms,
+                liveness=cluster.liveness,
             )
             yield Services(
                 settings=settings,

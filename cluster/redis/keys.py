@@ -61,6 +61,10 @@ class RedisKeys:
         """The sorted set of rooms by the wall time they want to be woken at."""
         return f"{self.namespace}:rooms:wakes"
 
+    def node_alive(self, node_id: str) -> str:
+        """A node's heartbeat: present while the node is alive (it expires)."""
+        return f"{self.namespace}:node:{node_id}:alive"
+
     def room_feed_channel(self) -> str:
         """The pub/sub channel carrying every room's new events, in order."""
         return f"{self.namespace}:rooms:feed"

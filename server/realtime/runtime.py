@@ -36,6 +36,8 @@ from .transport import build_socket_server, close_socket_server, socket_endpoint
 logger = logging.getLogger(__name__)
 
 REVOKED_KIND = "user.sessions_revoked"
+MISSED_BEATS = 3
+"""A node silent for this many heartbeats is taken for dead."""
 
 
 class Realtime:
@@ -160,6 +162,7 @@ class Realtime:
         """Serve sockets and run the background loops until the block exits."""
         self._services = services
         self._epochs = AccountEpochs(services.db)
+        await self._beat()
         async with AsyncExitStack() as stack:
             feed = await stack.enter_async_context(services.cluster.event_log.subscribe())
             revoked = await stack.enter_async_context(
@@ -170,6 +173,7 @@ class Realtime:
                 self._revocations(revoked),
                 self._every(self.settings.timer_poll_s, self._tick_timers),
                 self._every(self.settings.revalidate_every_s / 2, self._sweep),
+                self._every(self.settings.heartbeat_s, self._beat),
             ]
             tasks = [asyncio.create_task(loop) for loop in loops]
             try:
@@ -189,6 +193,10 @@ class Realtime:
                     await self.evict(conn)
                 except Exception:
                     logger.exception("could not close a revoked socket")
+
+    async def _beat(self) -> None:
+        cluster = self.services.cluster
+        await cluster.liveness.beat(cluster.node_id, self.settings.heartbeat_s * MISSED_BEATS)
 
     async def _tick_timers(self) -> None:
         await self.services.rooms.timers.tick_due()

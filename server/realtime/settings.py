@@ -34,6 +34,9 @@ class RealtimeSettings:
     and before every teacher command."""
     timer_poll_s: float = 1.0
     """How often this node looks for rooms whose timers are due."""
+    heartbeat_s: float = 5.0
+    """How often this node says it is alive; silent for three beats, it is taken
+    for dead and its participants are shown as gone."""
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/") or not self.path.endswith("/"):
@@ -42,5 +45,5 @@ class RealtimeSettings:
             raise ValueError("realtime.max_message_bytes must be within 1 KiB .. 1 MiB")
         if self.ping_interval_s < 1 or self.ping_timeout_s < 1:
             raise ValueError("realtime.ping_interval_s and ping_timeout_s must be >= 1")
-        if self.revalidate_every_s < 10 or self.timer_poll_s <= 0:
-            raise ValueError("realtime.revalidate_every_s >= 10 and timer_poll_s > 0")
+        if self.revalidate_every_s < 10 or self.timer_poll_s <= 0 or self.heartbeat_s <= 0:
+            raise ValueError("realtime.revalidate_every_s >= 10, timer_poll_s and heartbeat_s > 0")

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from cluster import KEEP_WAKE, NO_WAKE, Commit, NewEvent, RoomState
+from cluster import KEEP_WAKE, NO_WAKE, Commit, NewEvent, NodeLiveness, RoomState
+from cluster.memory_rooms import InMemoryLiveness
 from protocol.ids import RoomId
 from tests.contract.room_stores import Stores, open_stores
 
@@ -138,3 +139,33 @@ async def test_delete_forgets_fields_events_and_wake_up(stores: Stores, room: Ro
     assert (record.fields, record.version) == ({}, 0)
     assert await stores.a.due(10.0) == []
     assert await stores.a.commit(room, Commit(events=[event()])) == [1]
+
+
+@pytest.fixture
+async def liveness(redis_url: str | None, namespace: str) -> AsyncIterator[NodeLiveness]:
+    """Node heartbeats of the chosen backend."""
+    if redis_url is None:
+        yield InMemoryLiveness()
+        return
+    from cluster.redis import RedisKeys, open_client
+    from cluster.redis.liveness import RedisLiveness
+
+    client = open_client(redis_url)
+    try:
+        yield RedisLiveness(client, keys=RedisKeys(namespace))
+    finally:
+        await client.aclose()
+
+
+async def test_a_node_is_alive_while_it_beats_and_dead_when_it_stops(
+    liveness: NodeLiveness,
+) -> None:
+    assert await liveness.alive([]) == set()
+    await liveness.beat("node-a", ttl_s=0.2)
+    await liveness.beat("node-b", ttl_s=30)
+    assert await liveness.alive(["node-a", "node-b", "node-c"]) == {"node-a", "node-b"}
+    # Liveness is about processes, measured in real time (as Redis expires keys).
+    await asyncio.sleep(0.3)
+    assert await liveness.alive(["node-a", "node-b"]) == {"node-b"}
+    await liveness.beat("node-a", ttl_s=30)
+    assert await liveness.alive(["node-a"]) == {"node-a"}

@@ -47,7 +47,9 @@ async def join(call: Call, cmd: JoinRoom) -> JoinResult:
         grants=conn.ticket.grants,
     )
     conn.ticket = ticket
-    outcome = await call.rooms.sessions.join(ticket, conn_id=conn.conn_id)
+    outcome = await call.rooms.sessions.join(
+        ticket, conn_id=conn.conn_id, node_id=call.realtime.services.cluster.node_id
+    )
     if outcome.participant is None:
         return JoinResult(
             status=JoinStatus.WAITING,

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from client_sdk import ConnectRefused, RealtimeClient
+from protocol.api.grants import Grants, RoomRole
 from protocol.events.chat import ChatMessagePosted, SendChat
 from protocol.events.lobby import AdmitFromLobby, LobbyKnocked
 from protocol.events.models import JoinStatus, LobbyMode, RoomSnapshot
@@ -171,3 +172,33 @@ async def test_the_failsafe_fires_once_when_both_nodes_tick(nodes: tuple[Live, L
     assert (await kid.next(TeacherAbsentChanged)).teacher_absent is False
     changes = [e for e in kid.record if isinstance(e, TeacherAbsentChanged)]
     assert [c.teacher_absent for c in changes] == [True, False]
+
+
+async def test_participants_of_a_node_that_stopped_beating_are_shown_gone(
+    nodes: tuple[Live, Live],
+) -> None:
+    a, b = nodes
+    teacher = await a.teacher()
+    host = await a.join(teacher)
+    kid = await b.join(await a.pupil(teacher))
+    ghost = await a.pupil(teacher)
+    # A participant whose node crashed: it joined through a node that never beats again.
+    ticket = await a.services.rooms.admission.admit(
+        user_id=ghost.user_id,
+        kind=ghost.principal.kind,
+        room_id=a.room,
+        role=RoomRole.PUPIL,
+        grants=Grants(may_chat=True),
+    )
+    await a.services.rooms.sessions.join(ticket, conn_id="lost-conn", node_id="crashed-node")
+    joined = await host.next(
+        ParticipantJoined, where=lambda e: e.participant.user_id == ghost.user_id
+    )
+    a.world.clock.advance(a.services.settings.rooms.presence_check_s)
+    await asyncio.gather(a.services.rooms.timers.tick_due(), b.services.rooms.timers.tick_due())
+    left = await kid.next(
+        ParticipantLeft, where=lambda e: e.participant_id == joined.participant.participant_id
+    )
+    assert left.reason == "disconnected"
+    view = await a.services.rooms.kernel.view(a.room)
+    assert {p.participant_id for p in view.present()} == {host.participant_id, kid.participant_id}

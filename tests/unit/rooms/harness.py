@@ -68,7 +68,11 @@ class Rooms:
     """Live rooms for one test (see the module docstring)."""
 
     def __init__(
-        self, db: Database, clock: FakeClock, settings: RoomSettings | None = None
+        self,
+        db: Database,
+        clock: FakeClock,
+        settings: RoomSettings | None = None,
+        liveness: Any = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -82,6 +86,7 @@ class Rooms:
             clock=clock,
             directory=self.directory,
             settings=self.settings,
+            liveness=liveness,
         )
         self.project = ProjectId(new_id())
         self.meeting: MeetingRef = self.directory.add_meeting(self.project)
@@ -142,7 +147,12 @@ class Rooms:
     # -- joining -----------------------------------------------------------
 
     async def knock(
-        self, person: Person, *, role: RoomRole | None = None, room: RoomId | None = None
+        self,
+        person: Person,
+        *,
+        role: RoomRole | None = None,
+        room: RoomId | None = None,
+        node: str = "node-a",
     ) -> tuple[JoinOutcome, str]:
         """Admit and join; returns the outcome and the connection id."""
         chosen = role or TOKEN_ROLE_OF_MEMBER[person.member.role]
@@ -154,11 +164,13 @@ class Rooms:
             grants=ALL_GRANTS,
         )
         conn_id = new_id()
-        return await self.services.sessions.join(ticket, conn_id=conn_id), conn_id
+        return await self.services.sessions.join(ticket, conn_id=conn_id, node_id=node), conn_id
 
-    async def join(self, person: Person, *, role: RoomRole | None = None) -> RoomActor:
+    async def join(
+        self, person: Person, *, role: RoomRole | None = None, node: str = "node-a"
+    ) -> RoomActor:
         """Join, and insist on being in (not waiting)."""
-        outcome, conn_id = await self.knock(person, role=role)
+        outcome, conn_id = await self.knock(person, role=role, node=node)
         assert outcome.participant is not None, f"waiting: {outcome.lobby_reason}"
         return RoomActor(
             room_id=self.room,

@@ -6,12 +6,15 @@ Time moves only with the fake clock; ``tick_due`` is what every node runs.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 
 from protocol.events.models import LobbyReason
 from rooms import build_room_services
 from rooms.errors import TeacherAbsent
+from storage import Database
+from tests.fakes.clock import FakeClock
 from tests.unit.rooms.harness import Person, Rooms
 
 
@@ -127,3 +130,67 @@ async def test_breakout_groups_end_on_their_timer(rooms: Rooms) -> None:
     (ended,) = rooms.events()
     assert (ended.name, ended.data["reason"]) == ("breakout.ended", "timer")
     assert ended.effects == [{"op": "ungroup"}]
+
+
+class FakeLiveness:
+    """Nodes are alive unless a test says they died."""
+
+    def __init__(self) -> None:
+        self.dead: set[str] = set()
+        self.asked: list[list[str]] = []
+
+    async def beat(self, node_id: str, ttl_s: float) -> None:
+        self.dead.discard(node_id)
+
+    async def alive(self, node_ids: Sequence[str]) -> set[str]:
+        self.asked.append(list(node_ids))
+        return set(node_ids) - self.dead
+
+
+async def test_participants_of_a_dead_node_are_marked_away(db: Database, clock: FakeClock) -> None:
+    liveness = FakeLiveness()
+    rooms = Rooms(db, clock, liveness=liveness)
+    await rooms.start()
+    try:
+        teacher = await rooms.teacher()
+        host = await rooms.join(teacher, node="node-a")
+        kid = await rooms.join(await rooms.pupil(), node="node-b")
+        await rooms.services.hands.raise_hand(kid)
+        rooms.events()
+        rooms.clock.advance(rooms.settings.presence_check_s)
+        assert await rooms.services.timers.tick_due() == 0
+        assert liveness.asked[-1] == ["node-a", "node-b"]
+        liveness.dead.add("node-b")
+        rooms.clock.advance(rooms.settings.presence_check_s)
+        assert await rooms.services.timers.tick_due() == 1
+        lowered, left = rooms.events()
+        assert lowered.name == "hand.lowered"
+        assert (left.name, left.data["reason"]) == ("participant.left", "disconnected")
+        assert left.effects == [{"op": "evict_conn", "conn": kid.conn_id}]
+        assert not (await rooms.participant(kid)).is_present
+        assert (await rooms.participant(host)).is_present
+        view = await rooms.services.kernel.view(rooms.room)
+        async with rooms.db.transaction("test") as uow:
+            stays = await uow.rooms.list_attendance(view.meta.session_id)
+        assert [s.leave_reason for s in stays if s.participant_id == kid.participant_id] == [
+            "disconnected"
+        ]
+    finally:
+        await rooms.close()
+
+
+async def test_a_teacher_on_a_dead_node_starts_the_failsafe(db: Database, clock: FakeClock) -> None:
+    liveness = FakeLiveness()
+    rooms = Rooms(db, clock, liveness=liveness)
+    await rooms.start()
+    try:
+        await rooms.join(await rooms.teacher(), node="node-dead")
+        await rooms.join(await rooms.pupil(), node="node-a")
+        liveness.dead.add("node-dead")
+        rooms.clock.advance(rooms.settings.presence_check_s)
+        await rooms.services.timers.tick_due()
+        rooms.clock.advance(rooms.settings.teacher_absent_grace_s)
+        await rooms.services.timers.tick_due()
+        assert (await rooms.services.kernel.view(rooms.room)).meta.teacher_absent
+    finally:
+        await rooms.close()
