@@ -260,9 +260,12 @@ class SqlSearchIndex(ABC):
         if not with_facets:
             # Nothing to count: the database may stop at the page's last row.
             where = " AND ".join([*conditions, after_last(score, "d.id")])
+            # Without words every score is 0: ordering by id alone lets SQLite
+            # walk the primary key backwards instead of sorting every row.
+            order = f"{score}, d.id DESC" if plan.is_text else "d.id DESC"
             sql = (
                 f"SELECT 'hit', CAST(d.id AS TEXT), {score} AS score, 0 FROM {source} "
-                f"WHERE {where} ORDER BY {score}, d.id DESC LIMIT :limit"
+                f"WHERE {where} ORDER BY {order} LIMIT :limit"
             )
             return self._text(sql, params), params
         single = [
