@@ -69,6 +69,8 @@ class Connection:
     """The account's token epoch when the token was checked."""
     checked_at: float
     """Monotonic time of the latest account check."""
+    admitted_at: float = 0.0
+    """Monotonic time the ticket (membership, role, ban) was last checked."""
     participant_id: ParticipantId | None = None
     is_staff: bool = False
     group_id: str | None = None

@@ -83,6 +83,7 @@ async def _admit(realtime: Realtime, sid: str, auth: Any) -> None:
         kind=principal.kind,
         epoch=claims.epoch,
         checked_at=services.cluster.clock.monotonic(),
+        admitted_at=services.cluster.clock.monotonic(),
     )
     realtime.connections.add(conn)
     realtime.metrics.realtime_connections.inc()

@@ -25,6 +25,9 @@ from ..connections import group_channel, room_channel, staff_channel
 from ..dispatcher import Call, CommandTable, Rule
 
 commands = CommandTable()
+READMIT_AFTER_S = 60.0
+"""A join re-checks membership and bans unless the socket was admitted this recently
+(the first join follows the connect's own check by milliseconds)."""
 PERMISSION_FIELDS = {
     "may_speak": "speak",
     "may_video": "video",
@@ -37,16 +40,18 @@ PERMISSION_FIELDS = {
 @commands.command(JoinRoom, rule=Rule.CONNECTED, rate=limits.SESSION)
 async def join(call: Call, cmd: JoinRoom) -> JoinResult:
     conn = call.conn
-    # Admitted again at every join: membership and bans may have changed
-    # since the socket connected.
-    ticket = await call.rooms.admission.admit(
-        user_id=conn.user_id,
-        kind=conn.kind,
-        room_id=conn.room_id,
-        role=conn.ticket.role,
-        grants=conn.ticket.grants,
-    )
-    conn.ticket = ticket
+    clock = call.realtime.services.cluster.clock
+    if clock.monotonic() - conn.admitted_at > READMIT_AFTER_S:
+        # Membership and bans may have changed since the socket connected.
+        conn.ticket = await call.rooms.admission.admit(
+            user_id=conn.user_id,
+            kind=conn.kind,
+            room_id=conn.room_id,
+            role=conn.ticket.role,
+            grants=conn.ticket.grants,
+        )
+        conn.admitted_at = clock.monotonic()
+    ticket = conn.ticket
     outcome = await call.rooms.sessions.join(
         ticket, conn_id=conn.conn_id, node_id=call.realtime.services.cluster.node_id
     )
