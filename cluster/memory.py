@@ -14,7 +14,7 @@ from __future__ import annotations
 import collections
 import logging
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -23,12 +23,20 @@ from protocol.ids import NodeId
 from .fanout import DEFAULT_MAX_QUEUED, Fanout, QueueSubscription
 from .messages import ClusterMessage, encode_message
 from .ports import Clock
-from .rates import BucketState, RateDecision, RateRule, check_hit, take, to_ms
+from .rates import (
+    TOKEN_EPSILON,
+    RateDecision,
+    RateRule,
+    allowed_decision,
+    check_hit,
+    check_hits,
+    to_ms,
+)
 
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 8
-"""Idle buckets examined per hit, so that forgetting them costs O(1)."""
+"""Idle buckets examined per call, so that forgetting them costs O(1)."""
 
 
 class InMemoryHub:
@@ -141,7 +149,12 @@ class InMemoryRateLimiter:
     Uses the clock's ``monotonic()`` reading, which a wall-clock step cannot
     disturb (the Redis implementation must use ``now()``, shared by all nodes).
     Buckets untouched for longer than their full-refill time are forgotten, a
-    few per hit, oldest first.
+    few per call, oldest first.
+
+    The bucket arithmetic is ``cluster.rates.take``, inlined on plain tuples:
+    every chat message takes two or three buckets here, and building the
+    frozen ``BucketState`` and ``RateDecision`` of each hit cost more than the
+    arithmetic itself.
 
     Args:
         clock: Source of time.
@@ -149,8 +162,9 @@ class InMemoryRateLimiter:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        # (rule name, key) -> (bucket, reading in ms after which it is full)
-        self._buckets: collections.OrderedDict[tuple[str, str], tuple[BucketState, int]] = (
+        # (rule name, key) -> (tokens, reading in ms of the latest hit,
+        # reading in ms after which it is full), ordered by latest hit.
+        self._buckets: collections.OrderedDict[tuple[str, str], tuple[float, int, int]] = (
             collections.OrderedDict()
         )
 
@@ -162,31 +176,68 @@ class InMemoryRateLimiter:
     async def hit(self, rule: RateRule, key: str, cost: int = 1) -> RateDecision:
         """See ``cluster.ports.RateLimiter.hit``."""
         check_hit(rule, key, cost)
-        now_ms = to_ms(self._clock.monotonic())
-        self._forget_idle(now_ms)
-        bucket_key = (rule.name, key)
-        entry = self._buckets.pop(bucket_key, None)
-        state, decision = take(entry[0] if entry else None, rule, cost, now_ms)
-        # Re-inserted at the end: the dict stays ordered by latest hit.
-        full_at_ms = state.updated_at_ms + math.ceil(rule.full_refill_s * 1000)
-        self._buckets[bucket_key] = (state, full_at_ms)
-        return decision
+        return self._take(((rule, key, cost),))[0]
+
+    async def hit_many(self, checks: Sequence[tuple[RateRule, str, int]]) -> list[RateDecision]:
+        """See ``cluster.ports.RateLimiter.hit_many``."""
+        check_hits(checks)
+        if not checks:
+            return []
+        return self._take(checks)
 
     async def reset(self, rule: RateRule, key: str) -> None:
         """See ``cluster.ports.RateLimiter.reset``."""
         self._buckets.pop((rule.name, key), None)
 
+    def _take(self, checks: Sequence[tuple[RateRule, str, int]]) -> list[RateDecision]:
+        """Refill every bucket, then charge all of them or none (checks validated)."""
+        now_ms = to_ms(self._clock.monotonic())
+        self._forget_idle(now_ms)
+        buckets = self._buckets
+        refilled: list[tuple[tuple[str, str], RateRule, int, float, int]] = []
+        allowed = True
+        for rule, key, cost in checks:
+            bucket_key = (rule.name, key)
+            # Popped and re-inserted below: the dict stays ordered by latest hit.
+            entry = buckets.pop(bucket_key, None)
+            if entry is None:
+                tokens, updated_at_ms = float(rule.capacity), now_ms
+            else:
+                tokens, updated_at_ms, _ = entry
+                if now_ms > updated_at_ms:
+                    refill = (now_ms - updated_at_ms) * rule.refill_per_s / 1000
+                    tokens = min(float(rule.capacity), tokens + refill)
+                    updated_at_ms = now_ms
+            if tokens + TOKEN_EPSILON < cost:
+                allowed = False
+            refilled.append((bucket_key, rule, cost, tokens, updated_at_ms))
+        decisions: list[RateDecision] = []
+        for bucket_key, rule, cost, tokens, updated_at_ms in refilled:
+            if allowed:
+                tokens = max(0.0, tokens - cost)
+                decisions.append(allowed_decision(math.floor(tokens + TOKEN_EPSILON)))
+            else:
+                short = tokens + TOKEN_EPSILON < cost
+                retry_after_s = (cost - tokens) / rule.refill_per_s if short else 0.0
+                decisions.append(
+                    RateDecision(False, math.floor(tokens + TOKEN_EPSILON), retry_after_s)
+                )
+            full_at_ms = updated_at_ms + math.ceil(rule.capacity / rule.refill_per_s * 1000)
+            buckets[bucket_key] = (tokens, updated_at_ms, full_at_ms)
+        return decisions
+
     def _forget_idle(self, now_ms: int) -> None:
         # Least recently hit first. A long-lived bucket at the front may shield
         # shorter-lived ones behind it for a while; memory stays bounded by the
         # number of keys hit within the longest refill time.
+        buckets = self._buckets
         for _ in range(SWEEP_BATCH):
-            if not self._buckets:
+            if not buckets:
                 return
-            bucket_key, (_, full_at) = next(iter(self._buckets.items()))
+            bucket_key, (_, _, full_at) = next(iter(buckets.items()))
             if full_at > now_ms:
                 return
-            del self._buckets[bucket_key]
+            del buckets[bucket_key]
 
 
 class InMemoryHealth:

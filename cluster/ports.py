@@ -11,7 +11,7 @@ This module declares interfaces only: no I/O, no Redis.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Protocol
 
@@ -135,6 +135,32 @@ class RateLimiter(Protocol):
 
         Raises:
             ValueError: Empty key or a cost outside ``1..rule.capacity``.
+            ClusterUnavailable: The shared store could not be reached.
+        """
+        ...
+
+    async def hit_many(self, checks: Sequence[tuple[RateRule, str, int]]) -> list[RateDecision]:
+        """Take tokens from several buckets in one atomic step, all or nothing.
+
+        Each check is ``(rule, key, cost)``, as for ``hit``. Every bucket is
+        refilled first; if each holds its cost, each is charged; if any lacks
+        it, none is (a message refused by the room's bucket does not use up
+        its sender's). One round trip to the shared store.
+
+        Args:
+            checks: The buckets, each at most once (rule name and key).
+
+        Returns:
+            One decision per check, in order. ``allowed`` is the same for all:
+            whether the whole call went ahead. ``remaining`` is the bucket's
+            whole tokens after the call (charged or not). When denied,
+            ``retry_after_s`` is, for each bucket that lacked tokens, when it
+            would hold its cost again, and 0 for the others. No checks, no
+            decisions.
+
+        Raises:
+            ValueError: A check that ``hit`` would refuse, or the same bucket
+                twice.
             ClusterUnavailable: The shared store could not be reached.
         """
         ...

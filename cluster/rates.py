@@ -1,9 +1,15 @@
 """Token-bucket rules, decisions and the bucket arithmetic itself.
 
 The arithmetic is a pure function so that it can be unit-tested without I/O.
-``cluster.memory.InMemoryRateLimiter`` calls it directly; the Lua script in
-``cluster.redis.rate_limit`` is a line-for-line transcription of it (keep the
-two in step: the contract tests run the same cases against both).
+``cluster.memory.InMemoryRateLimiter`` follows it step by step (inlined, with
+plain tuples for its stored buckets, since every chat message takes it); the Lua
+scripts in ``cluster.redis.rate_limit`` are line-for-line transcriptions of it
+(keep the three in step: the contract tests run the same cases against both
+limiters).
+
+``RateLimiter.hit_many`` applies the same arithmetic to several buckets at once,
+all or nothing: every bucket is refilled first; if each holds its cost, each is
+charged, otherwise none is (``check_hits`` validates such a call).
 
 A bucket holds up to ``capacity`` tokens and gains ``refill_per_s`` tokens per
 second. A hit of ``cost`` tokens is allowed if that many are available and then
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 RULE_NAME_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
@@ -132,3 +139,34 @@ def take(
         retry_after_s = (cost - tokens) / rule.refill_per_s
         decision = RateDecision(False, math.floor(tokens + TOKEN_EPSILON), retry_after_s)
     return BucketState(tokens, updated_at_ms), decision
+
+
+def check_hits(checks: Sequence[tuple[RateRule, str, int]]) -> None:
+    """Validate the arguments of ``RateLimiter.hit_many``.
+
+    Raises:
+        ValueError: Any check that ``check_hit`` refuses, or the same bucket
+            (rule name and key) twice: one call takes each bucket once.
+    """
+    for rule, key, cost in checks:
+        check_hit(rule, key, cost)
+    if len(checks) > 1 and len({(rule.name, key) for rule, key, _ in checks}) < len(checks):
+        raise ValueError("hit_many takes each bucket (rule name and key) at most once")
+
+
+_ALLOWED: dict[int, RateDecision] = {}
+_MAX_ALLOWED_CACHED = 4096
+
+
+def allowed_decision(remaining: int) -> RateDecision:
+    """``RateDecision(True, remaining, 0.0)``, one shared instance per value.
+
+    Decisions are immutable, so the limiters hand out the same object for the
+    same outcome instead of building one per hit.
+    """
+    decision = _ALLOWED.get(remaining)
+    if decision is None:
+        decision = RateDecision(True, remaining, 0.0)
+        if len(_ALLOWED) < _MAX_ALLOWED_CACHED:
+            _ALLOWED[remaining] = decision
+    return decision

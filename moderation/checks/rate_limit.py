@@ -11,9 +11,11 @@ node shares them (Redis in a cluster, a dict on one node):
   room. Teachers neither use nor are stopped by it: when pupils flood the
   chat, the teacher's "stop" must still get through.
 
-The buckets are hit in that order and the first denial answers; a denied hit
-takes no token from its own bucket (the port's contract), but the buckets
-before it keep the token they gave.
+The buckets are taken together, in one ``RateLimiter.hit_many`` call (one
+round trip to Redis), all or nothing: a refused message takes no token from
+any bucket, so a pupil stopped by the room's flood limit keeps their own. The
+reason is that of the first bucket, in the order above, that lacked a token;
+the retry delay is when every bucket that lacked one will hold it again.
 """
 
 from __future__ import annotations
@@ -23,10 +25,20 @@ import functools
 from cluster import RateLimiter, RateRule
 
 from ..pipeline import CheckContext, Submission
+from ..policy import SenderRole
 from ..settings import ModerationSettings
 from ..verdict import Outcome, Reason, Verdict
 
 __all__ = ["RateLimitCheck", "slow_mode_rule"]
+
+_TEACHER_REASONS: tuple[Reason, ...] = (Reason.RATE_LIMITED,)
+_PUPIL_REASONS: tuple[Reason, ...] = (Reason.RATE_LIMITED, Reason.RATE_LIMITED)
+_SLOW_MODE_REASONS: tuple[Reason, ...] = (
+    Reason.RATE_LIMITED,
+    Reason.SLOW_MODE,
+    Reason.RATE_LIMITED,
+)
+"""The reason each bucket gives when it lacks a token, in the order they are taken."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -61,20 +73,32 @@ class RateLimitCheck:
             ClusterUnavailable: The shared store cannot be reached.
         """
         key = f"{message.room_id}:{message.participant_id}"
-        decision = await self._limiter.hit(self._participant_rule, key)
-        if not decision.allowed:
-            return self._refused(Reason.RATE_LIMITED, decision.retry_after_s)
-        if message.is_teacher:
+        if message.role is SenderRole.TEACHER:
+            checks: tuple[tuple[RateRule, str, int], ...] = ((self._participant_rule, key, 1),)
+            reasons = _TEACHER_REASONS
+        elif context.policy.slow_mode_s is None:
+            checks = ((self._participant_rule, key, 1), (self._room_rule, message.room_id, 1))
+            reasons = _PUPIL_REASONS
+        else:
+            slow = slow_mode_rule(context.policy.slow_mode_s)
+            checks = (
+                (self._participant_rule, key, 1),
+                (slow, key, 1),
+                (self._room_rule, message.room_id, 1),
+            )
+            reasons = _SLOW_MODE_REASONS
+        decisions = await self._limiter.hit_many(checks)
+        if decisions[0].allowed:
             return None
-        slow_mode_s = context.policy.slow_mode_s
-        if slow_mode_s is not None:
-            decision = await self._limiter.hit(slow_mode_rule(slow_mode_s), key)
-            if not decision.allowed:
-                return self._refused(Reason.SLOW_MODE, decision.retry_after_s)
-        decision = await self._limiter.hit(self._room_rule, message.room_id)
-        if not decision.allowed:
-            return self._refused(Reason.RATE_LIMITED, decision.retry_after_s)
-        return None
+        reason = next(
+            (
+                reason
+                for reason, decision in zip(reasons, decisions, strict=True)
+                if decision.retry_after_s > 0
+            ),
+            Reason.RATE_LIMITED,
+        )
+        return self._refused(reason, max(decision.retry_after_s for decision in decisions))
 
     def _refused(self, reason: Reason, retry_after_s: float) -> Verdict:
         return Verdict(Outcome.REJECT, reason, self.name, retry_after_s=retry_after_s)

@@ -128,6 +128,106 @@ async def test_invalid_hits_are_refused(limiter: RateLimiter, key: str, cost: in
         await limiter.hit(CHAT, key, cost)
 
 
+# --- hit_many: several buckets in one atomic step, all or nothing -------------
+
+ROOM = RateRule("chat.room", capacity=5, refill_per_s=1.0)
+"""5 at once for a whole room, then 1 per second."""
+
+
+async def test_hit_many_charges_every_bucket_when_each_has_its_cost(
+    limiter: RateLimiter,
+) -> None:
+    decisions = await limiter.hit_many([(CHAT, "room:alice", 1), (ROOM, "room", 2)])
+    assert decisions == [RateDecision(True, 2, 0.0), RateDecision(True, 3, 0.0)]
+    assert await limiter.hit(CHAT, "room:alice") == RateDecision(True, 1, 0.0)
+    assert await limiter.hit(ROOM, "room") == RateDecision(True, 2, 0.0)
+
+
+async def test_hit_many_charges_nothing_when_one_bucket_lacks_tokens(
+    limiter: RateLimiter,
+) -> None:
+    await hits(limiter, CHAT, "room:alice", 3)
+    decisions = await limiter.hit_many([(ROOM, "room", 1), (CHAT, "room:alice", 1)])
+    assert [decision.allowed for decision in decisions] == [False, False]
+    assert decisions[0] == RateDecision(False, 5, 0.0)
+    assert decisions[1].remaining == 0
+    assert decisions[1].retry_after_s == pytest.approx(1.0)
+    # The room's bucket gave nothing for the refused message.
+    assert await hits(limiter, ROOM, "room", 6) == [True] * 5 + [False]
+
+
+async def test_hit_many_says_when_each_short_bucket_refills(limiter: RateLimiter) -> None:
+    await hits(limiter, CHAT, "k", 3)
+    await hits(limiter, SLOW, "k", 2)
+    decisions = await limiter.hit_many([(CHAT, "k", 2), (SLOW, "k", 1), (ROOM, "r", 1)])
+    assert not any(decision.allowed for decision in decisions)
+    assert [decision.retry_after_s for decision in decisions] == [
+        pytest.approx(2.0),
+        pytest.approx(10.0),
+        0.0,
+    ]
+
+
+async def test_hit_many_refills_with_time(limiter: RateLimiter, limiter_clock: FakeClock) -> None:
+    await hits(limiter, CHAT, "k", 3)
+    await hits(limiter, ROOM, "r", 5)
+    limiter_clock.advance(0.5)
+    assert not (await limiter.hit_many([(CHAT, "k", 1), (ROOM, "r", 1)]))[0].allowed
+    limiter_clock.advance(0.5)
+    decisions = await limiter.hit_many([(CHAT, "k", 1), (ROOM, "r", 1)])
+    assert decisions == [RateDecision(True, 0, 0.0), RateDecision(True, 0, 0.0)]
+
+
+async def test_hit_many_of_one_bucket_is_a_hit(
+    limiter: RateLimiter, limiter_clock: FakeClock
+) -> None:
+    steps = [(1, 0.0), (2, 0.0), (1, 0.3), (3, 0.0), (1, 0.7), (2, 1.5), (1, -2.0), (3, 9.0)]
+    for cost, advance in steps:
+        limiter_clock.advance(advance)
+        single = await limiter.hit(CHAT, "single", cost)
+        (many,) = await limiter.hit_many([(CHAT, "many", cost)])
+        assert many.allowed == single.allowed
+        assert many.remaining == single.remaining
+        assert many.retry_after_s == pytest.approx(single.retry_after_s)
+
+
+async def test_hit_many_of_nothing_decides_nothing(limiter: RateLimiter) -> None:
+    assert await limiter.hit_many([]) == []
+
+
+@pytest.mark.parametrize(
+    "checks",
+    [
+        [(CHAT, "k", 1), (CHAT, "k", 1)],
+        [(CHAT, "k", 1), (RateRule("chat.send", capacity=9, refill_per_s=9.0), "k", 1)],
+        [(CHAT, "k", 1), (ROOM, "", 1)],
+        [(CHAT, "k", 1), (ROOM, "r", 6)],
+        [(CHAT, "k", 0)],
+    ],
+)
+async def test_invalid_hit_many_is_refused_and_charges_nothing(
+    limiter: RateLimiter, checks: list[tuple[RateRule, str, int]]
+) -> None:
+    with pytest.raises(ValueError):
+        await limiter.hit_many(checks)
+    assert await limiter.hit(CHAT, "k") == RateDecision(True, 2, 0.0)
+
+
+async def test_concurrent_hit_many_never_grants_more_than_any_capacity(
+    limiter: RateLimiter,
+) -> None:
+    small = RateRule("burst.small", capacity=10, refill_per_s=0.01)
+    large = RateRule("burst.large", capacity=25, refill_per_s=0.01)
+    decisions = await asyncio.gather(
+        *(limiter.hit_many([(large, "k", 1), (small, "k", 1)]) for _ in range(40))
+    )
+    granted = [pair for pair in decisions if pair[0].allowed]
+    assert len(granted) == 10
+    assert all(pair[1].allowed for pair in granted)
+    assert sorted(pair[1].remaining for pair in granted) == list(range(10))
+    assert (await limiter.hit(large, "k", 15)) == RateDecision(True, 0, 0.0)
+
+
 # --- idle buckets vanish: how each implementation forgets --------------------
 
 
@@ -171,4 +271,24 @@ async def test_redis_buckets_expire_after_their_refill_time(
         assert 0 < ttl_ms <= (CHAT.full_refill_s + 1.0) * 1000
     finally:
         await client.delete(keys.rate_bucket(CHAT.name, "k"))
+        await client.aclose()
+
+
+@pytest.mark.redis
+async def test_redis_buckets_taken_together_expire_too(
+    namespace: str, limiter_clock: FakeClock
+) -> None:
+    from cluster.redis import RedisKeys, RedisRateLimiter, open_client
+
+    keys = RedisKeys(namespace)
+    client = open_client(require_redis())
+    buckets = [keys.rate_bucket(CHAT.name, "k"), keys.rate_bucket(SLOW.name, "k")]
+    try:
+        limiter = RedisRateLimiter(client, keys=keys, clock=limiter_clock)
+        await limiter.hit_many([(CHAT, "k", 1), (SLOW, "k", 1)])
+        chat_ttl_ms, slow_ttl_ms = [await client.pttl(bucket) for bucket in buckets]
+        assert 0 < chat_ttl_ms <= (CHAT.full_refill_s + 1.0) * 1000
+        assert (CHAT.full_refill_s + 1.0) * 1000 < slow_ttl_ms <= (SLOW.full_refill_s + 1.0) * 1000
+    finally:
+        await client.delete(*buckets)
         await client.aclose()

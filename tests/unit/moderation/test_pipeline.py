@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from cluster import ClusterUnavailable, RateDecision, RateRule
@@ -137,6 +139,30 @@ class TestRateLimits:
             assert (await pipeline.run(pupil("hi", f"p{index}"), RoomPolicy())) == DELIVERED
         verdict = await pipeline.run(pupil("hi", "p9"), RoomPolicy())
         assert verdict.reason is Reason.RATE_LIMITED
+
+    async def test_a_message_refused_by_the_room_takes_no_token_of_its_sender(
+        self, pipeline: Pipeline, limiter: InMemoryRateLimiter
+    ) -> None:
+        await exhaust(pipeline, pupil("hi"), count=2)
+        for index in range(3):
+            assert (await pipeline.run(pupil("hi", f"p{index}"), RoomPolicy())) == DELIVERED
+        for _ in range(3):
+            verdict = await pipeline.run(pupil("hi"), RoomPolicy())
+            assert verdict.reason is Reason.RATE_LIMITED
+        # The three refused messages left the sender's last token in place.
+        decision = await limiter.hit(SETTINGS.participant_rate, f"{ROOM}:{PUPIL}")
+        assert (decision.allowed, decision.remaining) == (True, 0)
+
+    async def test_slow_mode_and_a_flooded_room_give_slow_mode_and_the_longer_delay(
+        self, pipeline: Pipeline
+    ) -> None:
+        policy = RoomPolicy(slow_mode_s=10)
+        assert (await pipeline.run(pupil("one"), policy)) == DELIVERED
+        for index in range(4):
+            assert (await pipeline.run(pupil("hi", f"p{index}"), policy)) == DELIVERED
+        verdict = await pipeline.run(pupil("two"), policy)
+        assert (verdict.outcome, verdict.reason) == (Outcome.REJECT, Reason.SLOW_MODE)
+        assert verdict.retry_after_s == pytest.approx(10.0)
 
     async def test_teachers_get_through_a_flooded_room(self, pipeline: Pipeline) -> None:
         for index in range(6):
@@ -286,6 +312,9 @@ class UnreachableLimiter:
     """A rate limiter whose shared store is down (Redis unreachable)."""
 
     async def hit(self, rule: RateRule, key: str, cost: int = 1) -> RateDecision:
+        raise ClusterUnavailable("redis at 127.0.0.1:6379 is unreachable")
+
+    async def hit_many(self, checks: Sequence[tuple[RateRule, str, int]]) -> list[RateDecision]:
         raise ClusterUnavailable("redis at 127.0.0.1:6379 is unreachable")
 
     async def reset(self, rule: RateRule, key: str) -> None:
