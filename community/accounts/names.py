@@ -23,6 +23,9 @@ MAX_CLASS_LABEL_LEN = 40
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+MIN_GLUED_PART = 3
+"""Parts of a glued word count as names from this length: "MaryBrown" is a
+full name, "DeShawn", "McKenzie" or "LeBron" are one."""
 
 
 def clean_display_text(text: str, *, field: str, max_len: int) -> str:
@@ -56,14 +59,34 @@ def looks_like_full_name(name: str) -> bool:
     """Whether a name looks like a first name and a surname ("Mary Brown").
 
     Two or more capitalised words of two letters or more, unless they are all
-    words of our own pseudonym lists. "Mary B." and "mary" pass; so does
-    "Brave Otter".
+    words of our own pseudonym lists; names glued together ("MaryBrown") count
+    as two words. "Mary B." and "mary" pass; so does "Brave Otter".
     """
-    words = _WORD.findall(name)
+    words = [part for word in _WORD.findall(name) for part in _glued_parts(word)]
     capitalised = [w for w in words if w[0].isupper()]
     if len(capitalised) < 2:
         return False
     return not all(_is_known_word(w) for w in capitalised)
+
+
+def _glued_parts(word: str) -> list[str]:
+    """A word split where names were glued together ("MaryBrown", or
+    "Mary<zero-width space>Brown" once the invisible character is gone), else the word."""
+    parts = _split_at_capitals(word)
+    if len(parts) > 1 and all(len(part) >= MIN_GLUED_PART for part in parts):
+        return parts
+    return [word]
+
+
+def _split_at_capitals(word: str) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for index in range(1, len(word)):
+        if word[index].isupper() and word[index - 1].islower():
+            parts.append(word[start:index])
+            start = index
+    parts.append(word[start:])
+    return parts
 
 
 def pupil_display_name(requested: str | None) -> str:

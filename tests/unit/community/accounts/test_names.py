@@ -97,6 +97,15 @@ def test_too_long_is_refused_after_cleaning():
         ("M. Brown", False),
         ("", False),
         ("6B Team", False),
+        # names glued together, by hand or once an invisible separator is gone
+        ("MaryBrown", True),
+        ("ZoëØdegaard", True),
+        ("Mary BrownSmith", True),
+        # one name with an inner capital is one name
+        ("DeShawn", False),
+        ("McKenzie", False),
+        ("LeBron B.", False),
+        ("BraveOtter", False),
     ],
 )
 def test_looks_like_full_name(name: str, expected: bool):
@@ -117,7 +126,9 @@ class TestPupilDisplayName:
     def test_a_first_name_and_initial_is_kept_cleaned(self):
         assert pupil_display_name(" Mary\u200b  B. ") == "Mary B."
 
-    @pytest.mark.parametrize("name", ["Mary Brown", "Mary\tBrown", "Mary\u2066 Brown\u2069"])
+    @pytest.mark.parametrize(
+        "name", ["Mary Brown", "Mary\tBrown", "Mary\u2066 Brown\u2069", "Mary\u200bBrown"]
+    )
     def test_a_full_name_is_refused(self, name: str):
         with pytest.raises(InvalidPayload) as caught:
             pupil_display_name(name)
