@@ -74,7 +74,7 @@ async def load_demo_project(
         ProjectForm(
             title="Rivers of Europe",
             description="Pupils in Lyon and Köln compare the Rhône and the Rhine.",
-            subjects=("geography", "science", "languages"),
+            subjects=("geography", "natural_sciences", "foreign_languages"),
             languages=("en", "fr", "de"),
             age_min=11,
             age_max=15,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from community import vocabulary
 from protocol.ids import ProjectId
 from server.demo import DEMO_PASSWORD, load_demo
 
@@ -18,6 +19,9 @@ async def test_the_demo_has_a_european_project_with_everything_in_it(services, a
     sight = await projects.projects.get(camille, project_id)
     assert sight.project.status.value == "active"
     assert sight.project.scope.value == "european"
+    # The project's subjects are the networking area's codes, so that search
+    # and the project space speak of the same subjects.
+    assert vocabulary().check_subjects(sight.project.fields.subjects, field="subjects")
     members = await projects.members.list_members(camille, project_id)
     pupils = [m for m in members if m.kind.value == "pupil"]
     assert {m.country_code for m in pupils} == {"FR", "DE"}
