@@ -9,6 +9,7 @@ from protocol.errors import InvalidPayload
 from storage.records_projects import ProjectFields
 
 from ..accounts.names import clean_display_text
+from ..network.vocabulary import vocabulary
 
 MAX_TITLE_LEN = 200
 MAX_TAG_LEN = 60
@@ -53,7 +54,9 @@ def clean_fields(form: ProjectForm) -> ProjectFields:
     """The stored form of a project's fields.
 
     Raises:
-        InvalidPayload: Empty title, bad age range, overlong text.
+        InvalidPayload: Empty title, bad age range, overlong text, a subject
+            or language not in the networking area's vocabulary (projects and
+            partner search speak of the same subjects and languages).
     """
     if not 0 <= form.age_min <= form.age_max <= 99:
         raise InvalidPayload(
@@ -63,8 +66,8 @@ def clean_fields(form: ProjectForm) -> ProjectFields:
     return ProjectFields(
         title=clean_display_text(form.title, field="title", max_len=MAX_TITLE_LEN),
         description=_text(form.description, "description"),
-        subjects=_tags(form.subjects, "subjects"),
-        languages=_tags(form.languages, "languages"),
+        subjects=vocabulary().check_subjects(form.subjects, field="subjects"),
+        languages=vocabulary().check_languages(form.languages, field="languages"),
         age_min=form.age_min,
         age_max=form.age_max,
         tools=_tags(form.tools, "tools"),

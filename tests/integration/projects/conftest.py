@@ -31,7 +31,7 @@ def form(title: str = "Our rivers") -> ProjectForm:
     return ProjectForm(
         title=title,
         description="Pupils compare the rivers of their towns.",
-        subjects=("geography", "science"),
+        subjects=("geography", "natural_sciences"),
         languages=("en", "fr", "de"),
         age_min=11,
         age_max=14,

@@ -112,6 +112,27 @@ async def test_the_same_co_founder_twice_is_refused(world, app_client, services)
     assert await _count_projects(services, founder) == 0
 
 
+@pytest.mark.parametrize(
+    ("field", "values"), [("subjects", ["geography", "astrology"]), ("languages", ["en", "xx"])]
+)
+async def test_subjects_and_languages_outside_the_vocabulary_are_refused(
+    world, app_client, services, field, values
+):
+    founder = await world.teacher(country="FR")
+    other = await world.teacher(country="DE")
+    await make_contacts(world, founder, other)
+    response = await app_client.post(
+        "/api/v1/projects",
+        json={**BODY, field: values, "co_founders": [other.user_id]},
+        headers=founder.headers,
+    )
+    assert response.status == 400
+    body = await response.json()
+    assert body["code"] == "invalid_payload"
+    assert body["details"]["unknown"] == [values[1]]
+    assert await _count_projects(services, founder) == 0
+
+
 async def test_a_co_founder_who_is_not_a_contact_is_refused(world, app_client, services):
     founder = await world.teacher(country="FR")
     stranger = await world.teacher(country="DE")
