@@ -25,6 +25,7 @@ from .app import build_app
 from .config import ConfigError, Settings, load_settings
 from .demo import DemoAlreadyLoaded, describe, load_demo
 from .logs import configure_logging
+from .realtime.loop import new_event_loop
 from .runtime import open_services
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def _serve(settings: Settings) -> None:
 
     web.run_app(
         app,
+        loop=new_event_loop(settings.realtime),
         host=settings.http.host,
         port=settings.http.port,
         shutdown_timeout=settings.http.shutdown_timeout_s,

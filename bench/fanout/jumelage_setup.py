@@ -147,9 +147,8 @@ async def arrange(rooms: int, participants: int, idle: int) -> dict[str, Any]:
             return ids
 
         pupil_ids = await new_pupils(rooms * (participants - 1), "7A")
-        # Our server lets one user open 10 connections at once, then one every
-        # 5 s (server/realtime/limits.py), so idle connections need users of
-        # their own: at most IDLE_PER_USER each.
+        # Idle connections belong to pupils of their own, IDLE_PER_USER each:
+        # a class's devices rather than one account's thousands.
         idle_ids = await new_pupils(-(-idle // IDLE_PER_USER), "7B") if idle else []
 
         now = utc_now(services.cluster.clock)

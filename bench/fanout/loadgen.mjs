@@ -1,7 +1,7 @@
 // Load generator for bench/chat_fanout.py: rooms of Socket.IO clients, one
-// sender per room at a fixed rate (for our server, whose per-user chat limit
-// forbids that, the room's participants in turn), every receiver measuring
-// latency, loss and duplicates. Driven by the orchestrator over stdin/stdout, one JSON
+// sender per room at a fixed rate (our server's per-user chat limit is raised
+// through its settings for the run), every receiver measuring latency, loss
+// and duplicates. Driven by the orchestrator over stdin/stdout, one JSON
 // object per line each way; progress and errors go to stderr.
 //
 // Commands (each answered by one line {"ok": true, ...} or {"ok": false, "error"}):
@@ -75,9 +75,6 @@ const referenceAdapter = {
 // included. The measured fields travel inside the chat text.
 const jumelageAdapter = {
   receiverIncludesSender: true,
-  // Our rooms allow one person 2 chat messages a second (server/realtime/limits.py),
-  // so a room's messages are sent by its participants in turn: the same fan-out.
-  rotateSenders: true,
   async join(socket) {
     const answer = await socket.emitWithAck("room.join", {});
     if (!answer || answer.ok !== true || !answer.data || answer.data.status !== "joined") {
@@ -375,7 +372,6 @@ async function setup(command) {
     const target = rooms[command.rooms.indexOf(room)];
     const socket = result.value;
     if (index === room.sender) target.senders.unshift(socket);
-    else if (adapter.rotateSenders) target.senders.push(socket);
     if (index !== room.sender || adapter.receiverIncludesSender) {
       const receiver = makeReceiver(target);
       adapter.listen(socket, receiver.onPayload);

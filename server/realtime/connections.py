@@ -6,8 +6,8 @@ room, the participant once joined, whether they are a teacher, their group)
 so that it can route events; the domain never trusts this cache, it reads
 the room's state on every command.
 
-Socket.IO rooms are broadcast groups of this node only; the room's roster is
-the shared room state, never these groups.
+Broadcast groups (``channels``) are this node's routing only; the room's
+roster is the shared room state, never these groups.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import TypeVar
 from protocol.api.accounts import AccountKind
 from protocol.ids import ParticipantId, RoomId, UserId
 from rooms import JoinTicket, RoomActor
+
+from .channels import Outbox
 
 K = TypeVar("K")
 
@@ -60,6 +62,8 @@ class Connection:
     """One authenticated socket."""
 
     sid: str
+    outbox: Outbox
+    """Where this socket's events are written (its Engine.IO socket's queue)."""
     conn_id: str
     """Our id of the connection, known to the room state (Socket.IO's sid is not)."""
     ticket: JoinTicket

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -126,16 +126,24 @@ class Dispatcher:
     Args:
         tables: Every command table.
         realtime: The node's realtime bundle (connections, services, metrics).
+        rates: Configured rate rules replacing the declared ones of the same name.
 
     Raises:
         ValueError: Two handlers for one command, or a model not in the registry.
     """
 
-    def __init__(self, tables: Sequence[CommandTable], realtime: Realtime) -> None:
+    def __init__(
+        self,
+        tables: Sequence[CommandTable],
+        realtime: Realtime,
+        rates: Mapping[str, RateRule] | None = None,
+    ) -> None:
         self._realtime = realtime
         self.commands: dict[str, Command] = {}
         for table in tables:
-            for command in table.commands:
+            for declared in table.commands:
+                rate = (rates or {}).get(declared.rate.name, declared.rate)
+                command = replace(declared, rate=rate)
                 name = command.model.name
                 if CLIENT_EVENTS.get(name) is not command.model:
                     raise ValueError(f"{name!r} is not a registered client event")

@@ -63,7 +63,9 @@ async def _admit(realtime: Realtime, sid: str, auth: Any) -> None:
         raise Unauthenticated("connect with {'token': <join token>} as the auth payload")
     services = realtime.services
     principal, claims = await services.accounts.sessions.authenticate_join(token)
-    decision = await services.cluster.rate_limiter.hit(limits.CONNECT, principal.user_id)
+    decision = await services.cluster.rate_limiter.hit(
+        realtime.rates[limits.CONNECT.name], principal.user_id
+    )
     if not decision.allowed:
         raise RateLimited(
             "too many connections; wait a little",
@@ -78,6 +80,7 @@ async def _admit(realtime: Realtime, sid: str, auth: Any) -> None:
     )
     conn = Connection(
         sid=sid,
+        outbox=realtime.outbox_of(sid),
         conn_id=new_id(),
         ticket=ticket,
         kind=principal.kind,

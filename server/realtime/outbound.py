@@ -4,9 +4,10 @@ Each node runs one pump. It takes the events of every room, in ``seq`` order
 per room (``EventLog.subscribe``), and for each:
 
 1. sends it to the local sockets of its audience's broadcast group: the
-   Socket.IO packet is built once from the payload the log already holds,
-   and the same packet object is queued on every socket, so the per-recipient
-   cost is a queue put (no JSON, no task per recipient);
+   Socket.IO packet and its WebSocket frame are built once from the payload
+   the log already holds, and the same bytes are written to every socket
+   (``channels.Channels.send``), so a recipient costs one call (no JSON, no
+   task, no queue when nothing is ahead of it);
 2. applies its effects to the local connections (a removed participant's
    socket leaves the room's groups at once, so no later event reaches it;
    breakout moves; teachers' group). Effects come after sending, so a removed
@@ -23,8 +24,6 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from engineio import packet as eio_packet
-
 from cluster import FeedSubscription, LoggedEvent
 from protocol.ids import RoomId
 from rooms import EVICT_ALL, EVICT_CONN, EVICT_USER, GROUP, STAFF, UNGROUP
@@ -37,14 +36,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "/"
-SOCKETIO_EVENT = "2"
-"""Socket.IO packet type EVENT, default namespace: ``2["name",{...}]``
-(https://socket.io/docs/v4/socket-io-protocol/)."""
-
-
-def event_packet(name: str, payload: str) -> eio_packet.Packet:
-    """An Engine.IO MESSAGE carrying one Socket.IO event, from its JSON payload."""
-    return eio_packet.Packet(eio_packet.MESSAGE, f"{SOCKETIO_EVENT}[{json.dumps(name)},{payload}]")
 
 
 class FeedPump:
@@ -109,13 +100,8 @@ class FeedPump:
 
     async def deliver(self, event: LoggedEvent) -> None:
         """Send one event to its local audience, then apply its effects."""
-        server = self._realtime.sio
         channel = channel_for(event.room_id, event.audience)
-        packet = event_packet(event.name, event.payload)
-        sent = 0
-        for _, eio_sid in server.manager.get_participants(NAMESPACE, channel):
-            await server.eio.send_packet(eio_sid, packet)
-            sent += 1
+        sent = self._realtime.channels.send(channel, event.name, event.payload)
         self.delivered += 1
         self.last_seq[event.room_id] = event.seq
         metrics = self._realtime.metrics

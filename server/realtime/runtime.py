@@ -25,7 +25,9 @@ from protocol.errors import CodedError
 from ..config import Settings
 from ..metrics import Metrics
 from ..services import SERVICES_KEY, Services
+from . import limits
 from .accounts import AccountEpochs
+from .channels import Channels, Outbox
 from .connections import Connection, ConnectionRegistry
 from .dispatcher import Dispatcher
 from .gateway import on_connect, on_disconnect
@@ -61,7 +63,9 @@ class Realtime:
             cors_origins=origins or None,
         )
         self.connections = ConnectionRegistry()
-        self.dispatcher = Dispatcher(COMMAND_TABLES, self)
+        self.channels = Channels()
+        self.rates = limits.configured(self.settings)
+        self.dispatcher = Dispatcher(COMMAND_TABLES, self, self.rates)
         self.pump = FeedPump(self)
         self._services: Services | None = None
         self._epochs: AccountEpochs | None = None
@@ -100,17 +104,16 @@ class Realtime:
         """Put a socket in (or take it out of) a broadcast group of this node.
 
         Every connection here is local, and every node applies room effects
-        to its own sockets, so the manager's local operations are the right
-        ones: with the Redis manager, ``leave_room`` of a socket that is
-        disconnecting would be sent to the other nodes instead of done here.
+        to its own sockets: the groups are this node's (``Channels``), never
+        Socket.IO's rooms (with the Redis manager, those operations may be
+        sent to the other nodes instead of done here).
         """
-        manager = self.sio.manager
         if member and channel not in conn.channels:
             conn.channels.add(channel)
-            manager.basic_enter_room(conn.sid, NAMESPACE, channel)
+            self.channels.enter(channel, conn.sid, conn.outbox)
         elif not member and channel in conn.channels:
             conn.channels.discard(channel)
-            manager.basic_leave_room(conn.sid, NAMESPACE, channel)
+            self.channels.leave(channel, conn.sid)
 
     async def evict(self, conn: Connection) -> None:
         """Take a socket out of every group now, and close it soon after.
@@ -127,6 +130,14 @@ class Realtime:
             conn.closing = True
             if not conn.busy:
                 self.close_soon(conn)
+
+    def outbox_of(self, sid: str) -> Outbox:
+        """Where a connected socket's events are written."""
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE)
+        outbox = None if eio_sid is None else self.sio.eio.outbox(eio_sid)
+        if outbox is None:
+            raise RuntimeError("the socket has no outbox")
+        return outbox
 
     def close_soon(self, conn: Connection) -> None:
         """Close a socket in a task of its own."""

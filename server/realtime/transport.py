@@ -10,6 +10,9 @@ Choices made here, on purpose:
 * Binary packets are refused: no command carries binary data, and a packet
   announcing attachments would make the server hold data until they all
   arrive (GHSA-5w7q-77mv-v69f); the socket is closed instead.
+* Room fan-out writes each event's frame straight to the sockets
+  (``engine``): one frame built per event, one write per recipient, with
+  per-socket order kept and a bound on what a slow consumer may hold.
 * ``async_handlers=False``: one socket's commands run one after another, in
   the order sent, and a client that floods waits for its own commands
   (back-pressure) instead of spawning a task per packet.
@@ -32,6 +35,7 @@ import socketio
 from aiohttp import web
 from multidict import CIMultiDict
 
+from .engine import DirectEngineServer
 from .settings import RealtimeSettings
 
 logger = logging.getLogger(__name__)
@@ -46,7 +50,13 @@ EIO_BINARY_ACK = "6"
 
 
 class JumelageSocketServer(socketio.AsyncServer):  # type: ignore[misc]
-    """python-socketio's server, refusing binary packets."""
+    """python-socketio's server on ``DirectEngineServer``, refusing binary packets."""
+
+    eio: DirectEngineServer
+
+    def _engineio_server_class(self) -> type[DirectEngineServer]:
+        # python-socketio's hook for the Engine.IO server it builds.
+        return DirectEngineServer
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         # The one hook python-socketio offers before a packet is decoded.
@@ -92,6 +102,8 @@ def build_socket_server(
         ping_timeout=settings.ping_timeout_s,
         cors_allowed_origins=cors_origins,
         async_handlers=False,
+        max_buffered_bytes=settings.max_buffered_bytes,
+        max_queued_packets=settings.max_queued_messages,
         logger=_library_logger(),
         engineio_logger=_library_logger(),
     )

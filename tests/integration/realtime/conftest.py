@@ -24,11 +24,19 @@ def realtime_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def live_settings(
-    make_settings: Callable[..., Settings], tmp_path: Path, realtime_template: Path
+    request: pytest.FixtureRequest,
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+    realtime_template: Path,
 ) -> Settings:
+    """Settings on a copy of the migrated template; a test may add sections
+    through ``@pytest.mark.parametrize("live_settings", [{...}], indirect=True)``."""
     path = tmp_path / "live.sqlite3"
     shutil.copyfile(realtime_template, path)
-    return make_settings(database={"url": f"sqlite+aiosqlite:///{path}", "migrate_on_start": False})
+    overrides: dict[str, Any] = getattr(request, "param", {})
+    return make_settings(
+        database={"url": f"sqlite+aiosqlite:///{path}", "migrate_on_start": False}, **overrides
+    )
 
 
 @pytest.fixture

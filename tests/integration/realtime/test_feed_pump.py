@@ -15,6 +15,7 @@ from cluster import Commit, LoggedEvent, NewEvent
 from cluster.memory_rooms import InMemoryRooms
 from protocol.ids import RoomId
 from server.metrics import Metrics
+from server.realtime.channels import Channels
 from server.realtime.connections import ConnectionRegistry, room_channel
 from server.realtime.outbound import FeedPump
 
@@ -22,35 +23,24 @@ ROOM = RoomId("room-1")
 
 
 @dataclass
-class FakeEngine:
-    sent: list[tuple[str, str]] = field(default_factory=list)
+class RecordingOutbox:
+    """A socket's outbox that keeps what it was given."""
 
-    async def send_packet(self, eio_sid: str, packet: Any) -> None:
-        self.sent.append((eio_sid, packet.data))
+    sent: list[str] = field(default_factory=list)
 
-
-@dataclass
-class FakeManager:
-    members: dict[str, list[tuple[str, str]]]
-
-    def get_participants(self, namespace: str, room: str) -> list[tuple[str, str]]:
-        return self.members.get(room, [])
-
-
-@dataclass
-class FakeSocketServer:
-    manager: FakeManager
-    eio: FakeEngine
+    def send_frame(self, frame: bytes, packet: Any) -> None:
+        assert frame.endswith(packet.encode().encode())
+        self.sent.append(packet.data)
 
 
 class FakeRealtime:
     """What the pump uses of ``Realtime``, with one local socket in ``ROOM``."""
 
     def __init__(self, log: InMemoryRooms, *, has_sockets: bool = True) -> None:
-        self.sio = FakeSocketServer(
-            FakeManager({room_channel(ROOM): [("sid-1", "eio-1")]} if has_sockets else {}),
-            FakeEngine(),
-        )
+        self.outbox = RecordingOutbox()
+        self.channels = Channels()
+        if has_sockets:
+            self.channels.enter(room_channel(ROOM), "sid-1", self.outbox)
         self.metrics = Metrics()
         self.connections = ConnectionRegistry()
         self.evicted: list[str] = []
@@ -62,7 +52,7 @@ class FakeRealtime:
         self.evicted.append("evicted")
 
     def seqs(self) -> list[int]:
-        return [json.loads(data[data.index(",") + 1 : -1])["seq"] for _, data in self.sio.eio.sent]
+        return [json.loads(data[data.index(",") + 1 : -1])["seq"] for data in self.outbox.sent]
 
 
 async def logged(log: InMemoryRooms, count: int) -> list[LoggedEvent]:

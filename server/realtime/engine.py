@@ -1,0 +1,269 @@
+"""Engine.IO with a direct path to the socket: each socket's outbox and the driver that opens it.
+
+python-engineio gives each socket an unbounded ``asyncio.Queue`` drained by a
+writer task: every packet sent is a queue put, a task switch, a ``wait_for``
+and an aiohttp frame, and for a room's fan-out that was most of the server's
+CPU. Here, through the engine's own extension points (``create_queue`` and
+its table of async drivers):
+
+* ``SocketOutbox`` is the socket's queue. A message packet is written to
+  the socket's transport at once, as a WebSocket frame, when nothing is
+  ahead of it: the queue is empty and the writer task holds no packet it has
+  not written yet. Otherwise it is queued, and the writer task sends it in
+  order. Control packets (ping, close, noop) always take the queue: they keep
+  the writer task alive (it closes the socket after ``ping_interval +
+  ping_timeout`` without a packet).
+* ``send_frame`` is the same with a frame built by the caller: the feed pump
+  builds one frame per event and hands the same bytes to every recipient (a
+  server's frames are not masked, RFC 6455 section 5.1, so one byte string
+  serves every socket).
+* ``DirectWebSocket``, the aiohttp driver, attaches the outbox to the
+  connection's transport once the handshake is done. A socket that
+  negotiated permessage-deflate is not opened for direct writes: its
+  compressor state lives in aiohttp's writer, so all its packets keep the
+  queue. Nor is a socket upgraded from long-polling (the client takes no
+  message on the new transport before the upgrade completes; our server
+  offers WebSocket only, so this is a guard). Once the Engine.IO CLOSE
+  packet is queued, or the WebSocket closes, direct writes stop: nothing may
+  follow a close frame.
+* Back-pressure (python-engineio #133: the queue is unbounded): a socket
+  whose transport holds more than ``max_buffered_bytes`` unsent, or whose
+  queue holds more than ``max_queued_packets``, is a consumer that does not
+  keep up. It is aborted, its backlog dropped; its client reconnects and
+  catches up from its last ``seq`` (replay or snapshot), like after any
+  network failure.
+
+Not for the Socket.IO layer (namespaces, acknowledgements, the handshake):
+python-socketio keeps those, and its packets reach the outbox through the
+engine's ``send``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+from collections.abc import Callable
+from typing import Any
+
+import engineio
+from aiohttp import web
+from engineio import packet as eio_packet
+from engineio.async_drivers import aiohttp as eio_aiohttp
+
+logger = logging.getLogger(__name__)
+
+TEXT_FRAME = 0x81
+"""FIN + text opcode (RFC 6455 section 5.2); no RSV bit: not compressed."""
+_LEN16 = struct.Struct("!BBH")
+_LEN64 = struct.Struct("!BBQ")
+
+
+def text_frame(text: str) -> bytes:
+    """One unmasked, uncompressed WebSocket text frame carrying ``text``."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        return bytes((TEXT_FRAME, size)) + payload
+    if size < 65536:
+        return _LEN16.pack(TEXT_FRAME, 126, size) + payload
+    return _LEN64.pack(TEXT_FRAME, 127, size) + payload
+
+
+class SocketOutbox(asyncio.Queue[Any]):
+    """One Engine.IO socket's queue, with a direct path to its transport.
+
+    Args:
+        max_buffered_bytes: Unsent bytes the transport may hold before the
+            socket is taken for a slow consumer.
+        max_queued_packets: Packets the queue may hold, likewise.
+        on_overflow: Told when a slow consumer is aborted.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_buffered_bytes: int,
+        max_queued_packets: int,
+        on_overflow: Callable[[], None],
+    ) -> None:
+        super().__init__()
+        self._max_buffered = max_buffered_bytes
+        self._max_queued = max_queued_packets
+        self._on_overflow = on_overflow
+        self._transport: asyncio.Transport | None = None
+        self._direct: asyncio.Transport | None = None
+        """The transport, when frames may be written to it (not compressed)."""
+        self._taken = 0
+        """Packets the writer task took from the queue and has not written yet."""
+        self.overflowed = False
+        """Aborted as a slow consumer; whatever comes next is dropped."""
+        self.direct_frames = 0
+        """Frames written by the direct path (for tests and diagnostics)."""
+
+    @property
+    def is_direct(self) -> bool:
+        """Whether message frames may be written straight to the transport."""
+        return self._direct is not None
+
+    def attach(self, transport: asyncio.Transport | None, *, direct: bool) -> None:
+        """Link the outbox to its connection once the WebSocket handshake is done.
+
+        Args:
+            transport: The connection's transport.
+            direct: Whether frames may be written to it (False when compressed).
+        """
+        self._transport = transport
+        self._direct = transport if direct else None
+
+    def detach(self) -> None:
+        """Forget the transport: the WebSocket is closing or gone."""
+        self._transport = self._direct = None
+
+    def send_frame(self, frame: bytes, packet: eio_packet.Packet) -> None:
+        """Send a message packet whose frame the caller built (once for many sockets).
+
+        Written at once when nothing is ahead of it; queued otherwise.
+        """
+        transport = self._direct
+        if transport is not None and not self._taken and not self.qsize():
+            if transport.is_closing():
+                return
+            if transport.get_write_buffer_size() > self._max_buffered:
+                self._overflow()
+                return
+            transport.write(frame)
+            self.direct_frames += 1
+            return
+        self._enqueue(packet)
+
+    # -- asyncio.Queue, as python-engineio uses it -------------------------
+
+    def put_nowait(self, item: Any) -> None:
+        """Engine.IO's ``send``: message packets take the direct path when they can."""
+        if (
+            self._direct is not None
+            and isinstance(item, eio_packet.Packet)
+            and item.packet_type == eio_packet.MESSAGE
+            and not item.binary
+        ):
+            self.send_frame(text_frame(item.encode()), item)
+            return
+        self._enqueue(item)
+
+    def get_nowait(self) -> Any:
+        """The writer task takes a packet (it calls ``written`` once it is out)."""
+        item = super().get_nowait()
+        if item is not None:
+            self._taken += 1
+        return item
+
+    def written(self) -> None:
+        """The writer task put one packet it had taken on the wire."""
+        if self._taken:
+            self._taken -= 1
+
+    def _enqueue(self, item: Any) -> None:
+        if self.overflowed and item is not None:
+            return
+        if item is None or (
+            isinstance(item, eio_packet.Packet) and item.packet_type == eio_packet.CLOSE
+        ):
+            # The session ends: whatever comes later queues behind its end
+            # (and is never written) instead of overtaking it on the wire.
+            self._direct = None
+        super().put_nowait(item)
+        if item is not None and self.qsize() > self._max_queued:
+            self._overflow()
+
+    def _overflow(self) -> None:
+        if self.overflowed:
+            return
+        self.overflowed = True
+        logger.warning("slow consumer: its socket is closed and its backlog dropped")
+        self._on_overflow()
+        transport = self._transport
+        self._direct = None
+        if transport is not None:
+            # Abort, not close: a close would wait behind the backlog.
+            transport.abort()
+
+
+class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
+    """python-engineio's aiohttp driver, opening the socket's outbox to its transport."""
+
+    async def __call__(self, environ: dict[str, Any]) -> Any:
+        request = environ["aiohttp.request"]
+        self._sock = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size)
+        await self._sock.prepare(request)
+        self.environ = environ
+        socket = getattr(self.handler, "__self__", None)
+        outbox = getattr(socket, "queue", None)
+        self._outbox = outbox if isinstance(outbox, SocketOutbox) else None
+        if self._outbox is not None:
+            # A socket already connected is upgrading from long-polling.
+            upgrading = bool(getattr(socket, "connected", False))
+            direct = not self._sock.compress and not upgrading
+            self._outbox.attach(request.transport, direct=direct)
+        try:
+            await self.handler(self)
+        finally:
+            if self._outbox is not None:
+                self._outbox.detach()
+        return self._sock
+
+    async def close(self) -> None:
+        # Before the close frame: no direct frame may follow it.
+        outbox = getattr(self, "_outbox", None)
+        if outbox is not None:
+            outbox.detach()
+        await super().close()
+
+    async def send(self, message: str | bytes) -> None:
+        # Only the socket's writer task sends here, with packets it took
+        # from the outbox; an uncompressed frame reaches the transport before
+        # this awaits anything (aiohttp's writer), so counting it out first
+        # keeps the order.
+        outbox = getattr(self, "_outbox", None)
+        if outbox is not None:
+            outbox.written()
+        await super().send(message)
+
+
+class DirectEngineServer(engineio.AsyncServer):  # type: ignore[misc]
+    """python-engineio's server with ``SocketOutbox`` queues and ``DirectWebSocket``.
+
+    Args:
+        max_buffered_bytes: See ``SocketOutbox``.
+        max_queued_packets: See ``SocketOutbox``.
+        kwargs: python-engineio's options.
+    """
+
+    _async: dict[str, Any]
+    """python-engineio's table of async drivers (set by its constructor)."""
+
+    def __init__(self, *, max_buffered_bytes: int, max_queued_packets: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._max_buffered = max_buffered_bytes
+        self._max_queued = max_queued_packets
+        self.slow_consumers = 0
+        """Sockets aborted because they did not keep up."""
+        # The engine picks its WebSocket class from this table, per server.
+        self._async = {**self._async, "websocket": DirectWebSocket}
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> SocketOutbox:
+        """Each socket's queue (python-engineio calls this once per socket)."""
+        return SocketOutbox(
+            max_buffered_bytes=self._max_buffered,
+            max_queued_packets=self._max_queued,
+            on_overflow=self._count_slow_consumer,
+        )
+
+    def outbox(self, eio_sid: str) -> SocketOutbox | None:
+        """The outbox of one of this server's sockets, if it has one."""
+        socket = self.sockets.get(eio_sid)
+        queue = None if socket is None else socket.queue
+        return queue if isinstance(queue, SocketOutbox) else None
+
+    def _count_slow_consumer(self) -> None:
+        self.slow_consumers += 1

@@ -1,0 +1,235 @@
+"""``SocketOutbox``: the direct path to a socket and the order it keeps.
+
+A fake transport records what reaches the wire, and ``drain`` plays the
+Engine.IO writer task: it takes packets from the queue (``get_nowait``) and
+writes each one (``written``, then the frame), the way python-engineio's
+writer and ``DirectWebSocket.send`` do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from engineio import packet as eio_packet
+
+from server.realtime.channels import event_packet
+from server.realtime.engine import SocketOutbox, text_frame
+
+
+@dataclass
+class FakeTransport:
+    """What the outbox uses of an ``asyncio.Transport``."""
+
+    frames: list[bytes] = field(default_factory=list)
+    buffered: int = 0
+    closing: bool = False
+    aborted: bool = False
+
+    def write(self, data: bytes) -> None:
+        assert not self.closing, "written after the transport closed"
+        self.frames.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+    def abort(self) -> None:
+        self.aborted = self.closing = True
+
+
+def outbox(*, max_bytes: int = 64 * 1024, max_queued: int = 10) -> tuple[SocketOutbox, list[str]]:
+    overflows: list[str] = []
+    box = SocketOutbox(
+        max_buffered_bytes=max_bytes,
+        max_queued_packets=max_queued,
+        on_overflow=lambda: overflows.append("overflow"),
+    )
+    return box, overflows
+
+
+def attached(
+    *, direct: bool = True, closing: bool = False, **limits: int
+) -> tuple[SocketOutbox, FakeTransport, list[str]]:
+    """An outbox attached to a fake transport, and its overflow record."""
+    box, overflows = outbox(**limits)
+    transport = FakeTransport(closing=closing)
+    box.attach(transport, direct=direct)  # type: ignore[arg-type]
+    return box, transport, overflows
+
+
+def numbered(n: int) -> eio_packet.Packet:
+    return event_packet("demo.numbered", json.dumps({"n": n}))
+
+
+def decode(frame: bytes) -> str:
+    """The text of one unmasked frame written by the outbox or the writer."""
+    assert frame[0] == 0x81, "a final, uncompressed text frame"
+    size = frame[1]
+    start = 2
+    if size == 126:
+        size, start = int.from_bytes(frame[2:4], "big"), 4
+    elif size == 127:
+        size, start = int.from_bytes(frame[2:10], "big"), 10
+    assert len(frame) == start + size
+    return frame[start:].decode()
+
+
+def numbers(transport: FakeTransport) -> list[int]:
+    seen = []
+    for frame in transport.frames:
+        text = decode(frame)
+        if text.startswith("42"):
+            seen.append(json.loads(text[2:])[1]["n"])
+    return seen
+
+
+def drain(box: SocketOutbox, transport: FakeTransport, limit: int | None = None) -> int:
+    """The writer task: take up to ``limit`` packets, write them in order."""
+    taken = []
+    while not box.empty() and (limit is None or len(taken) < limit):
+        item = box.get_nowait()
+        box.task_done()
+        if item is None:
+            break
+        taken.append(item)
+    for item in taken:
+        box.written()
+        transport.write(text_frame(item.encode()))
+    return len(taken)
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 70000])
+def test_a_frame_carries_its_text_whatever_its_length(size: int) -> None:
+    text = "é" * (size // 2) + "x" * (size % 2)
+    assert decode(text_frame(text)) == text
+
+
+def test_a_message_goes_straight_to_the_transport_when_nothing_is_ahead() -> None:
+    box, transport, _ = attached()
+    for n in range(3):
+        box.put_nowait(numbered(n))
+    assert numbers(transport) == [0, 1, 2]
+    assert box.qsize() == 0 and box.direct_frames == 3
+
+
+def test_order_holds_when_direct_and_queued_sends_interleave() -> None:
+    box, transport, _ = attached(max_queued=1000)
+    sent = 0
+
+    def send(count: int) -> None:
+        nonlocal sent
+        for _ in range(count):
+            box.send_frame(text_frame(numbered(sent).encode()), numbered(sent))
+            sent += 1
+
+    send(2)  # direct
+    box.put_nowait(eio_packet.Packet(eio_packet.PING))  # control packets take the queue
+    send(3)  # behind the ping
+    held = [box.get_nowait(), box.get_nowait()]  # the writer holds the ping and one message
+    send(2)  # queued behind what the writer holds
+    for item in held:
+        box.written()
+        transport.write(text_frame(item.encode()))
+    send(1)  # still behind the queue
+    drain(box, transport)
+    send(2)  # nothing ahead any more: direct
+    assert numbers(transport) == list(range(sent))
+    assert box.direct_frames == 4
+
+
+def test_a_writer_that_takes_a_batch_keeps_later_messages_behind_it() -> None:
+    box, transport, _ = attached(max_queued=1000)
+    box.put_nowait(eio_packet.Packet(eio_packet.NOOP))
+    for n in range(5):
+        box.put_nowait(numbered(n))
+    taken = [box.get_nowait() for _ in range(4)]  # NOOP + 0..2
+    box.put_nowait(numbered(5))
+    for item in taken:
+        box.written()
+        transport.write(text_frame(item.encode()))
+        box.put_nowait(numbered(6 + taken.index(item)))
+    drain(box, transport)
+    box.put_nowait(numbered(10))
+    assert numbers(transport) == list(range(11))
+    assert box.direct_frames == 1
+
+
+def test_a_compressed_socket_queues_everything() -> None:
+    box, transport, _ = attached(direct=False)
+    assert not box.is_direct
+    box.put_nowait(numbered(0))
+    box.send_frame(text_frame(numbered(1).encode()), numbered(1))
+    assert transport.frames == [] and box.qsize() == 2
+    drain(box, transport)
+    assert numbers(transport) == [0, 1]
+
+
+def test_binary_and_control_packets_are_queued() -> None:
+    box, transport, _ = attached()
+    box.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, b"\x00\x01"))
+    box.put_nowait(eio_packet.Packet(eio_packet.PING))
+    assert transport.frames == [] and box.qsize() == 2
+
+
+def test_a_consumer_whose_transport_backs_up_is_aborted_and_its_backlog_dropped() -> None:
+    box, transport, overflows = attached(max_bytes=64 * 1024)
+    box.put_nowait(numbered(0))
+    transport.buffered = 64 * 1024 + 1
+    box.put_nowait(numbered(1))
+    box.put_nowait(numbered(2))
+    assert transport.aborted and box.overflowed and overflows == ["overflow"]
+    assert numbers(transport) == [0] and box.qsize() == 0
+
+
+def test_a_consumer_whose_queue_grows_past_the_limit_is_aborted() -> None:
+    box, transport, overflows = attached(max_queued=10)
+    box.put_nowait(eio_packet.Packet(eio_packet.NOOP))
+    for n in range(20):
+        box.put_nowait(numbered(n))
+    assert transport.aborted and overflows == ["overflow"]
+    assert box.qsize() == 11, "nothing queued after the overflow"
+    # The writer task still gets its end-of-socket marker.
+    box.put_nowait(None)
+    assert box.qsize() == 12
+
+
+def test_nothing_is_written_to_a_closing_transport() -> None:
+    box, transport, overflows = attached(closing=True)
+    box.put_nowait(numbered(0))
+    assert transport.frames == [] and overflows == []
+
+
+def test_after_the_close_packet_messages_queue_behind_it() -> None:
+    box, transport, _ = attached()
+    box.put_nowait(eio_packet.Packet(eio_packet.CLOSE))
+    drain(box, transport)
+    box.put_nowait(numbered(0))
+    assert [decode(f) for f in transport.frames] == ["1"]
+    assert box.qsize() == 1 and not box.is_direct
+
+
+def test_a_detached_outbox_queues() -> None:
+    box, transport, _ = attached()
+    box.detach()
+    box.put_nowait(numbered(0))
+    assert transport.frames == [] and box.qsize() == 1
+
+
+async def test_the_writer_task_waits_on_the_outbox_as_on_a_queue() -> None:
+    box, transport, _ = attached(direct=False)
+    getter = asyncio.ensure_future(box.get())
+    await asyncio.sleep(0)
+    box.put_nowait(numbered(7))
+    item = await asyncio.wait_for(getter, 1)
+    box.task_done()
+    box.written()
+    transport.write(text_frame(item.encode()))
+    box.attach(transport, direct=True)  # type: ignore[arg-type]
+    box.put_nowait(numbered(8))
+    assert numbers(transport) == [7, 8]
+    await asyncio.wait_for(box.join(), 1)
