@@ -73,7 +73,9 @@ class RedisRooms:
         self._capacity = log_capacity
         self._ttl_ms = ttl_s * 1000
         self._hub = FeedHub(feed_buffer)
-        self.listener = RedisFeedListener(client, keys.room_feed_channel(), self._hub)
+        self.listener = RedisFeedListener(
+            client, keys.room_feed_channel(), self._hub, catch_up=self.since
+        )
 
     async def __aenter__(self) -> Self:
         await self.listener.__aenter__()
