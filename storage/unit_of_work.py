@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .repositories.accounts import SqlAccountRepo
 from .repositories.audit import SqlAuditRepo
+from .repositories.moderation import SqlModerationRepo
 from .repositories.network import SqlContactRepo, SqlPostRepo, SqlProfileRepo
 from .repositories.projects import SqlProjectRepo
 from .repositories.projects_calendar import SqlSchoolCalendarRepo
@@ -83,3 +84,8 @@ class UnitOfWork:
     @cached_property
     def rooms(self) -> SqlRoomRepo:
         return SqlRoomRepo(self.session)
+
+    @cached_property
+    def moderation(self) -> SqlModerationRepo:
+        """Chat messages, reports, held space content, chat settings, retention."""
+        return SqlModerationRepo(self.session)
