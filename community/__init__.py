@@ -41,6 +41,13 @@ from .principal import Integration, Principal
 from .projects.calendars import EffectiveCalendar
 from .projects.directory import ProjectDirectory, ProjectMember, may_join_meeting
 from .projects.fields import ProjectForm
+from .projects.gate import (
+    ContentGate,
+    HeldSpaceContent,
+    SpaceContentKind,
+    SpaceSubmission,
+    publish_held,
+)
 from .projects.meetings import MeetingPlan, MeetingsSeen
 from .projects.pages import PageDraft, PublicProject
 from .projects.ports import ContactChecker
@@ -66,11 +73,13 @@ __all__ = [
     "ContactExists",
     "ContactService",
     "ContactWithSelf",
+    "ContentGate",
     "Country",
     "CountryDetail",
     "CountryGroup",
     "CreatedStaff",
     "EffectiveCalendar",
+    "HeldSpaceContent",
     "Integration",
     "InvalidCredentials",
     "InvalidTransition",
@@ -103,7 +112,9 @@ __all__ = [
     "ProjectSight",
     "PublicProject",
     "SignedIn",
+    "SpaceContentKind",
     "SpaceOverview",
+    "SpaceSubmission",
     "TeacherProfile",
     "TeacherProfileService",
     "TeacherRegistration",
@@ -124,5 +135,6 @@ __all__ = [
     "may_join_meeting",
     "may_take_role",
     "nso_table",
+    "publish_held",
     "vocabulary",
 ]

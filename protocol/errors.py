@@ -73,6 +73,9 @@ class ErrorCode(StrEnum):
     # moderation
     MESSAGE_REJECTED = "message_rejected"
     MESSAGE_HELD = "message_held"
+    CHAT_LOCKED = "chat_locked"
+    CHAT_MUTED = "chat_muted"
+    DIRECT_MESSAGES_OFF = "direct_messages_off"
 
 
 class CodedError(Exception):

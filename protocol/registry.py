@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from types import MappingProxyType
 from typing import TypeVar
 
-from .events import breakouts, chat, hands, lobby, polls, rooms
+from .events import breakouts, chat, hands, lobby, moderation, polls, rooms
 from .events.base import EVENT_NAME_RE, ClientEvent, ServerEvent
 
 E = TypeVar("E", ClientEvent, ServerEvent)
 
-_MODULES = (rooms, lobby, hands, polls, breakouts, chat)
+_MODULES = (rooms, lobby, hands, polls, breakouts, chat, moderation)
 
 
 def _collect(base: type[E]) -> list[type[E]]:

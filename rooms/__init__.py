@@ -9,7 +9,23 @@ participant on one connection) or a community ``Principal`` (HTTP).
 from .actors import RoomActor
 from .admission import JoinTicket
 from .attendance import AttendanceLine, AttendanceReport
-from .chat import ChatDraft, ChatGate, ChatOutcome, OpenGate
+from .chat import (
+    CHAT_FIELD,
+    EVERYONE,
+    TEACHERS,
+    ChatChange,
+    ChatDraft,
+    ChatGate,
+    ChatOutcome,
+    ChatRoom,
+    ChatRoute,
+    Notice,
+    OpenGate,
+    Screened,
+    group,
+    person,
+    posting,
+)
 from .directory import CommunityDirectory
 from .effects import EVICT_ALL, EVICT_CONN, EVICT_USER, GROUP, STAFF, UNGROUP, Effect
 from .errors import Banned, NotInRoom, PollClosed, RoomClosed, RoomFull, RoomLocked, TeacherAbsent
@@ -22,19 +38,25 @@ from .timers import Fired
 from .views import may_see
 
 __all__ = [
+    "CHAT_FIELD",
+    "EVERYONE",
     "EVICT_ALL",
     "EVICT_CONN",
     "EVICT_USER",
     "GROUP",
     "STAFF",
+    "TEACHERS",
     "UNGROUP",
     "AttendanceLine",
     "AttendanceReport",
     "Banned",
     "CatchUp",
+    "ChatChange",
     "ChatDraft",
     "ChatGate",
     "ChatOutcome",
+    "ChatRoom",
+    "ChatRoute",
     "CommunityDirectory",
     "Effect",
     "Fired",
@@ -45,6 +67,7 @@ __all__ = [
     "MemberRole",
     "NoMeetings",
     "NotInRoom",
+    "Notice",
     "OpenGate",
     "Participant",
     "PollClosed",
@@ -55,7 +78,11 @@ __all__ = [
     "RoomLocked",
     "RoomServices",
     "RoomSettings",
+    "Screened",
     "TeacherAbsent",
     "build_room_services",
+    "group",
     "may_see",
+    "person",
+    "posting",
 ]

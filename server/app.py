@@ -22,6 +22,7 @@ from .http import (
     admin,
     auth,
     integrations,
+    moderation as moderation_routes,
     network,
     ops,
     projects as project_routes,
@@ -68,12 +69,19 @@ ROUTE_TABLES = (
     spaces_meetings.routes,
     network.routes,
     room_routes.routes,
+    moderation_routes.routes,
 )
 
 
 def all_routes() -> list[Route]:
     """Every HTTP route of the app, from every route table."""
     return [route for table in ROUTE_TABLES for route in table.routes]
+
+
+async def chat_retention(app: web.Application) -> AsyncIterator[None]:
+    """A ``cleanup_ctx`` running the chat retention purge (once per cluster and period)."""
+    async with app[SERVICES_KEY].moderation.retention.running():
+        yield
 
 
 def build_app(
@@ -115,6 +123,7 @@ def build_app(
             yield
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(chat_retention)
     # Live rooms' sockets: after the services open, closed before they close.
     app[REALTIME_KEY] = Realtime(settings, metrics)
     app[REALTIME_KEY].attach(app)

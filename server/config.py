@@ -42,6 +42,7 @@ from pydantic_settings import (
 
 from community.projects.settings import ProjectSettings
 from community.settings import AccountSettings
+from moderation.chat import ChatModerationSettings
 from rooms.settings import RoomSettings
 
 from .realtime.settings import RealtimeSettings
@@ -188,6 +189,7 @@ class Settings(BaseSettings):
     projects: ProjectSettings = ProjectSettings()
     rooms: RoomSettings = RoomSettings()
     realtime: RealtimeSettings = RealtimeSettings()
+    moderation: ChatModerationSettings = ChatModerationSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -57,6 +57,9 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.POLL_CLOSED: 409,
     ErrorCode.MESSAGE_REJECTED: 422,
     ErrorCode.MESSAGE_HELD: 202,
+    ErrorCode.CHAT_LOCKED: 423,
+    ErrorCode.CHAT_MUTED: 403,
+    ErrorCode.DIRECT_MESSAGES_OFF: 403,
 }
 
 

@@ -15,7 +15,13 @@ from contextlib import asynccontextmanager
 from importlib import metadata
 
 from cluster import Clock, RoomStoreOptions, build_cluster
-from community import build_account_services, build_network_services, build_project_services
+from community import (
+    ProjectDirectory,
+    build_account_services,
+    build_network_services,
+    build_project_services,
+)
+from moderation.chat import build_chat_moderation, build_moderation_gates
 from protocol import NodeId, new_id
 from rooms import CommunityDirectory, RoomDirectory, build_room_services
 from storage import Database, current_revision, head_revision, upgrade
@@ -106,12 +112,21 @@ async def open_services(
                 settings=settings.accounts,
             )
             network = build_network_services(db=db, cluster=cluster)
+            # Moderation's gates first: the forum and the rooms' chat cross them.
+            gates = build_moderation_gates(
+                db=db,
+                limiter=cluster.rate_limiter,
+                directory=ProjectDirectory(db=db),
+                clock=cluster.clock,
+                settings=settings.moderation,
+            )
             projects = build_project_services(
                 db=db,
                 clock=cluster.clock,
                 contacts=network.contacts,
                 blobs=LocalBlobStore(settings.data_dir / "blobs"),
                 settings=settings.projects,
+                gate=gates.space,
             )
             rooms = build_room_services(
                 db=db,
@@ -120,7 +135,17 @@ async def open_services(
                 clock=cluster.clock,
                 directory=room_directory or CommunityDirectory(projects.directory),
                 settings=settings.rooms,
+                gate=gates.chat,
                 liveness=cluster.liveness,
+            )
+            moderation = build_chat_moderation(
+                db=db,
+                rooms=rooms,
+                gates=gates,
+                directory=projects.directory,
+                clock=cluster.clock,
+                limiter=cluster.rate_limiter,
+                settings=settings.moderation,
             )
             yield Services(
                 settings=settings,
@@ -130,6 +155,7 @@ async def open_services(
                 network=network,
                 projects=projects,
                 rooms=rooms,
+                moderation=moderation,
                 metrics=metrics,
                 version=version(),
             )

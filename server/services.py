@@ -14,6 +14,7 @@ from aiohttp import web
 from cluster import Cluster
 from community import AccountServices, NetworkServices, ProjectServices
 from community.clock import utc_now
+from moderation.chat import ChatModeration
 from rooms import RoomServices
 from storage import Database
 
@@ -32,6 +33,7 @@ class Services:
     network: NetworkServices
     projects: ProjectServices
     rooms: RoomServices
+    moderation: ChatModeration
     metrics: Metrics
     version: str
 

@@ -18,6 +18,7 @@ from ..accounts.names import clean_display_text
 from ..clock import utc_now
 from ..principal import Principal
 from .access import enter_space, require, require_writable
+from .gate import ContentGate, SpaceContentKind, SpaceSubmission
 from .roles import Action
 
 MAX_TITLE_LEN = 200
@@ -41,11 +42,12 @@ def clean_body(body: str, *, max_len: int = MAX_POST_LEN) -> str:
 
 
 class ForumService:
-    """Discussions, threads and posts."""
+    """Discussions, threads and posts; threads and replies cross the content gate."""
 
-    def __init__(self, *, db: Database, clock: Clock) -> None:
+    def __init__(self, *, db: Database, clock: Clock, gate: ContentGate) -> None:
         self._db = db
         self._clock = clock
+        self._gate = gate
 
     async def list_discussions(
         self, actor: Principal, project_id: ProjectId
@@ -103,6 +105,17 @@ class ForumService:
                 raise NotFound("no such discussion")
             require(seat, Action.CREATE_THREAD)
             require_writable(seat)
+            await self._gate.screen(
+                SpaceSubmission(
+                    author=actor,
+                    project_id=project_id,
+                    role=seat.member.role,
+                    kind=SpaceContentKind.FORUM_THREAD,
+                    title=clean_title,
+                    body=text,
+                    target_id=discussion_id,
+                )
+            )
             thread = await uow.spaces.add_thread(
                 thread_id=new_id(),
                 project_id=project_id,
@@ -143,6 +156,16 @@ class ForumService:
                 raise NotFound("no such thread")
             require(seat, Action.POST_IN_FORUM)
             require_writable(seat)
+            await self._gate.screen(
+                SpaceSubmission(
+                    author=actor,
+                    project_id=project_id,
+                    role=seat.member.role,
+                    kind=SpaceContentKind.FORUM_REPLY,
+                    body=text,
+                    target_id=thread_id,
+                )
+            )
             return await uow.spaces.add_post(
                 post_id=new_id(),
                 project_id=project_id,

@@ -23,7 +23,8 @@ from ..accounts.names import clean_display_text
 from ..clock import utc_now
 from ..principal import Principal
 from .access import Seat, enter_space, require, require_writable
-from .roles import SPACE_STATUSES, Action, may, may_edit_page, may_view_page
+from .gate import ContentGate, SpaceContentKind, SpaceSubmission
+from .roles import PUPIL_ROLES, SPACE_STATUSES, Action, may, may_edit_page, may_view_page
 
 MAX_TITLE_LEN = 200
 MAX_BODY_LEN = 50_000
@@ -77,11 +78,40 @@ def _check_draft(seat: Seat, draft: PageDraft) -> PageDraft:
 
 
 class PageService:
-    """Creates, reads, edits and deletes pages; serves public pages."""
+    """Creates, reads, edits and deletes pages; serves public pages. Pupils' pages
+    cross the content gate."""
 
-    def __init__(self, *, db: Database, clock: Clock) -> None:
+    def __init__(self, *, db: Database, clock: Clock, gate: ContentGate) -> None:
         self._db = db
         self._clock = clock
+        self._gate = gate
+
+    async def _screen(
+        self,
+        actor: Principal,
+        seat: Seat,
+        project_id: ProjectId,
+        draft: PageDraft,
+        page_id: str | None,
+    ) -> None:
+        if seat.member.role not in PUPIL_ROLES:
+            return
+        await self._gate.screen(
+            SpaceSubmission(
+                author=actor,
+                project_id=project_id,
+                role=seat.member.role,
+                kind=SpaceContentKind.PAGE,
+                title=draft.title,
+                body=draft.body,
+                target_id=page_id,
+                extra={
+                    "view_scope": draft.view_scope.value,
+                    "edit_scope": draft.edit_scope.value,
+                    "state": draft.state.value,
+                },
+            )
+        )
 
     async def list_pages(self, actor: Principal, project_id: ProjectId) -> list[PageRecord]:
         """The pages the caller may see, in order.
@@ -118,6 +148,7 @@ class PageService:
             require(seat, Action.CREATE_PAGE)
             require_writable(seat)
             clean = _check_draft(seat, draft)
+            await self._screen(actor, seat, project_id, clean, None)
             return await uow.spaces.add_page(
                 page_id=new_id(),
                 project_id=project_id,
@@ -150,6 +181,7 @@ class PageService:
                 raise Forbidden("you may not edit this page")
             require_writable(seat)
             clean = _check_draft(seat, draft)
+            await self._screen(actor, seat, project_id, clean, page_id)
             await uow.spaces.update_page(
                 project_id,
                 page_id,

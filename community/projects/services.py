@@ -19,6 +19,7 @@ from .bulletin import BulletinService
 from .calendars import CalendarService
 from .directory import ProjectDirectory
 from .forum import ForumService
+from .gate import ContentGate
 from .invitations import InvitationService
 from .materials import MaterialService
 from .meetings import MeetingService
@@ -57,8 +58,13 @@ def build_project_services(
     contacts: ContactChecker,
     blobs: LocalBlobStore,
     settings: ProjectSettings,
+    gate: ContentGate,
 ) -> ProjectServices:
-    """Wire the services together."""
+    """Wire the services together.
+
+    Args:
+        gate: Moderation's content gate for the forum and pupils' pages (no default).
+    """
     calendars = CalendarService(db=db, clock=clock, settings=settings)
     return ProjectServices(
         projects=ProjectService(db=db, contacts=contacts, clock=clock, settings=settings),
@@ -67,9 +73,9 @@ def build_project_services(
         members=MembershipService(db=db, clock=clock),
         audit=ProjectAuditReader(db=db),
         space=SpaceService(db=db, settings=settings),
-        pages=PageService(db=db, clock=clock),
+        pages=PageService(db=db, clock=clock, gate=gate),
         materials=MaterialService(db=db, blobs=blobs, clock=clock, settings=settings),
-        forum=ForumService(db=db, clock=clock),
+        forum=ForumService(db=db, clock=clock, gate=gate),
         bulletin=BulletinService(db=db, clock=clock),
         meetings=MeetingService(db=db, clock=clock, calendars=calendars),
         calendars=calendars,

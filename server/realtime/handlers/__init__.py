@@ -8,6 +8,7 @@ from .breakouts import commands as breakout_commands
 from .chat import commands as chat_commands
 from .hands import commands as hand_commands
 from .lobby import commands as lobby_commands
+from .moderation import commands as moderation_commands
 from .polls import commands as poll_commands
 from .rooms import commands as room_commands
 
@@ -18,6 +19,7 @@ COMMAND_TABLES = (
     poll_commands,
     breakout_commands,
     chat_commands,
+    moderation_commands,
 )
 
 __all__ = ["COMMAND_TABLES"]

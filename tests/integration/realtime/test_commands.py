@@ -44,6 +44,18 @@ EXPECTED_RULES: dict[str, Rule] = {
     "breakout.end": Rule.TEACHER,
     "breakout.visit": Rule.TEACHER,
     "chat.send": Rule.PARTICIPANT,
+    "chat.history": Rule.PARTICIPANT,
+    "chat.report": Rule.PARTICIPANT,
+    "moderation.list_held": Rule.TEACHER,
+    "moderation.approve": Rule.TEACHER,
+    "moderation.reject": Rule.TEACHER,
+    "moderation.delete": Rule.TEACHER,
+    "moderation.mute": Rule.TEACHER,
+    "moderation.unmute": Rule.TEACHER,
+    "moderation.set_policy": Rule.TEACHER,
+    "moderation.clear": Rule.TEACHER,
+    "moderation.list_reports": Rule.TEACHER,
+    "moderation.resolve_report": Rule.TEACHER,
 }
 """The authorisation rule of every command, as reviewed. A new command fails
 the tests below until it is added here on purpose."""
@@ -70,6 +82,16 @@ def valid_payload(name: str, target: str, user: str) -> dict[str, Any]:
         "breakout.start": {"mode": "mixed", "group_count": 1},
         "breakout.end": {},
         "breakout.visit": {"group_id": None},
+        "moderation.list_held": {},
+        "moderation.approve": {"message_id": "m"},
+        "moderation.reject": {"message_id": "m"},
+        "moderation.delete": {"message_id": "m"},
+        "moderation.mute": {"participant_id": target},
+        "moderation.unmute": {"participant_id": target},
+        "moderation.set_policy": {"locked": True},
+        "moderation.clear": {},
+        "moderation.list_reports": {},
+        "moderation.resolve_report": {"report_id": "r", "outcome": "dismissed"},
     }
     return examples[name]
 

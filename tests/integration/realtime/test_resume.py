@@ -49,8 +49,9 @@ async def visible_seqs(live: Live, client: RecordingClient, after: int) -> list[
 
 
 async def say(live: Live, client: RecordingClient, text: str) -> None:
-    """Post a chat message, a second apart (the chat rate limit refills with time)."""
-    live.world.clock.advance(1)
+    """Post a chat message, two seconds apart (the moderation pipeline's limit per
+    participant refills one message every two seconds)."""
+    live.world.clock.advance(2)
     await client.send(SendChat(text=text))
 
 

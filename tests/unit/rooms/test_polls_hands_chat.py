@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from protocol.errors import Forbidden, InvalidPayload, NotFound
-from rooms import ChatDraft, build_room_services
+from rooms import ChatDraft, OpenGate, Screened, build_room_services
 from rooms.errors import NotInRoom, PollClosed
 from rooms.ports import MemberRole
 from tests.unit.rooms.harness import Rooms
@@ -124,10 +124,10 @@ class TestChat:
     async def test_the_gate_sees_every_message_once_and_may_hold_it(self, rooms: Rooms) -> None:
         seen: list[ChatDraft] = []
 
-        class HoldEverything:
-            async def screen(self, draft: ChatDraft) -> ChatDraft | None:
+        class HoldEverything(OpenGate):
+            async def screen(self, draft: ChatDraft, policy: str | None) -> Screened:
                 seen.append(draft)
-                return None
+                return Screened(draft, is_held=True)
 
         held = build_room_services(
             db=rooms.db,

@@ -16,7 +16,10 @@ from protocol.events.rooms import JoinRoom, LockRoom, SetLobbyMode, SetRole
 
 def test_ok_ack_carries_the_result_as_json() -> None:
     wire = ok_ack(ChatAccepted(message_id="m1", seq=7))
-    assert wire == {"ok": True, "data": {"message_id": "m1", "seq": 7, "held": False}}
+    assert wire == {
+        "ok": True,
+        "data": {"message_id": "m1", "seq": 7, "held": False, "duplicate": False},
+    }
     assert Ack.model_validate(wire).ok
 
 

@@ -33,7 +33,7 @@ def test_docs_protocol_md_describes_no_event_that_does_not_exist() -> None:
 def test_commands_are_imperative_and_events_past_tense() -> None:
     for name in SERVER_EVENTS:
         verb = name.split(".")[1]
-        assert verb.endswith(("ed", "_shown", "knocked", "left")), name
+        assert verb.endswith(("ed", "_shown", "knocked", "left", "_held")), name
     for name in CLIENT_EVENTS:
         assert not name.split(".")[1].endswith("ed"), name
 

@@ -1,0 +1,193 @@
+"""The moderation pipeline in the room chat's seat: ``ModeratedChatGate``.
+
+Implements ``rooms.ChatGate``. For each message:
+
+1. ``admit`` (pure, on every attempt): the session's switches from the room
+   state: a locked chat, a muted sender, private messages while they are off.
+   Teachers pass.
+2. ``screen`` (once): the pipeline (``moderation.build_pipeline``: rate limit,
+   content, personal data, pre-moderation, in that order, first rejection
+   wins) with the room's policy and the project's own words; then the one
+   database write of the message, as ``posted`` or ``held``, committed
+   before anyone sees it or the sender is answered. A message the pipeline
+   refuses is never stored: the sender gets ``message_rejected`` with its
+   reason. A held one is announced to the room's teachers
+   (``moderation.message_held``, with the findings) and to its sender
+   (``chat.message_held``), nobody else.
+3. ``withdraw``: the row of a message whose append failed is deleted.
+
+A ``client_msg_id`` sent again hits the table's unique key: nothing is
+stored or sent twice, and the sender learns the first message's id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from protocol.events.chat import ChatChannel, ChatMessageHeld
+from protocol.events.moderation import MessageHeld
+from protocol.ids import ProjectId, RoomId
+from rooms import TEACHERS, ChatDraft, ChatOutcome, Notice, Screened, person
+from storage import Database, DuplicateKey
+from storage.records_moderation import NewChatMessage
+
+from ..errors import error_for
+from ..pipeline import Pipeline, Submission
+from ..policy import SenderRole, sender_role
+from ..verdict import Outcome, Verdict
+from .errors import ChatLocked, ChatMuted, DirectMessagesOff
+from .policy import ChatPolicy
+from .terms import ProjectTerms
+from .views import findings_data, held_view
+
+logger = logging.getLogger(__name__)
+
+
+def _findings(verdict: Verdict) -> list[dict[str, object]]:
+    every = [*verdict.findings, *(f for note in verdict.notes for f in note.findings)]
+    return findings_data(every)
+
+
+class ModeratedChatGate:
+    """Implements ``rooms.ChatGate`` (see the module docstring).
+
+    Args:
+        db: Where messages are stored.
+        pipeline: The moderation pipeline (``moderation.build_pipeline``).
+        terms: Projects' own words.
+    """
+
+    def __init__(self, *, db: Database, pipeline: Pipeline, terms: ProjectTerms) -> None:
+        self._db = db
+        self._pipeline = pipeline
+        self._terms = terms
+        self.outcomes: Counter[str] = Counter()
+        """Messages screened, by outcome and reason (``reject:blocked_word``...)."""
+
+    async def initial_policy(self, room_id: RoomId, project_id: ProjectId) -> str:
+        """See ``rooms.ChatGate.initial_policy``: the room's lasting settings."""
+        async with self._db.transaction("moderation.chat_settings") as uow:
+            settings = await uow.moderation.find_room_settings(room_id)
+        return ChatPolicy.starting(settings).encode()
+
+    def admit(self, draft: ChatDraft, policy: str | None, now: float) -> None:
+        """See ``rooms.ChatGate.admit``.
+
+        Raises:
+            ChatLocked: A teacher locked the chat.
+            ChatMuted: A teacher muted the sender (``details.until``).
+            DirectMessagesOff: A private message while they are off.
+        """
+        if sender_role(draft.role) is SenderRole.TEACHER:
+            return
+        current = ChatPolicy.decode(policy)
+        if current.locked:
+            raise ChatLocked("a teacher locked the chat")
+        until = current.muted_until(draft.user_id, now)
+        if until is not None:
+            raise ChatMuted(
+                "a teacher muted you in the chat for a while",
+                details={"retry_after_s": round(until - now, 3)},
+            )
+        if draft.route.channel is ChatChannel.DIRECT and not current.direct_messages:
+            raise DirectMessagesOff("private messages are off; a teacher can turn them on")
+
+    async def screen(self, draft: ChatDraft, policy: str | None) -> Screened:
+        """See ``rooms.ChatGate.screen``.
+
+        Raises:
+            MessageRejected: The pipeline refused it (``details.reason``).
+            InvalidPayload: Longer than the pipeline takes.
+            ClusterUnavailable: The shared rate limiter cannot be reached.
+            DatabaseUnavailable: The message could not be stored (nothing sent).
+        """
+        current = ChatPolicy.decode(policy)
+        terms = await self._terms.for_project(draft.project_id)
+        role = sender_role(draft.role)
+        verdict = await self._pipeline.run(
+            Submission(draft.room_id, draft.participant_id, role, draft.text),
+            current.room_policy(terms),
+        )
+        self.outcomes[f"{verdict.outcome.value}:{verdict.reason or ''}"] += 1
+        if verdict.outcome is Outcome.REJECT:
+            refusal = error_for(verdict)
+            assert refusal is not None
+            raise refusal
+        is_held = verdict.outcome is Outcome.HOLD
+        route = draft.route
+        new = NewChatMessage(
+            message_id=draft.message_id,
+            room_id=draft.room_id,
+            session_id=draft.session_id,
+            project_id=draft.project_id,
+            school_id=draft.school_id,
+            participant_id=draft.participant_id,
+            sender_user_id=draft.user_id,
+            sender_role=role.value,
+            channel=route.channel.value,
+            group_id=route.group_id,
+            peer_user_id=route.peer_user_id,
+            peer_participant_id=route.peer_participant_id,
+            status="held" if is_held else "posted",
+            text=draft.text,
+            client_msg_id=draft.client_msg_id,
+            sent_at=draft.sent_at,
+            links_allowed=current.links_allowed,
+            hold_reason=verdict.reason.value if is_held and verdict.reason else None,
+            findings=_findings(verdict) if is_held else (),
+        )
+        try:
+            async with self._db.transaction("moderation.chat_post") as uow:
+                stored = await uow.moderation.add_message(new)
+        except DuplicateKey:
+            repeated = await self._repeated(draft)
+            if repeated is None:
+                raise
+            return repeated
+        if not is_held:
+            return Screened(draft, links_allowed=current.links_allowed)
+        waiting = ChatMessageHeld(
+            message_id=draft.message_id,
+            client_msg_id=draft.client_msg_id,
+            channel=route.channel,
+            text=draft.text,
+            sent_at=draft.sent_at,
+            reason=stored.hold_reason or "premoderation",
+        )
+        return Screened(
+            draft,
+            is_held=True,
+            links_allowed=current.links_allowed,
+            notices=(
+                Notice(TEACHERS, MessageHeld(message=held_view(stored))),
+                Notice(person(draft.user_id), waiting),
+            ),
+        )
+
+    async def withdraw(self, screened: Screened) -> None:
+        """See ``rooms.ChatGate.withdraw``."""
+        async with self._db.transaction("moderation.chat_withdraw") as uow:
+            await uow.moderation.remove_message(screened.draft.message_id)
+        logger.info(
+            "unsent message withdrawn",
+            extra={"room_id": screened.draft.room_id, "message_id": screened.draft.message_id},
+        )
+
+    async def _repeated(self, draft: ChatDraft) -> Screened | None:
+        """The answer to a ``client_msg_id`` sent before (None: not that)."""
+        if draft.client_msg_id is None:
+            return None
+        async with self._db.transaction("moderation.chat_repeat") as uow:
+            first = await uow.moderation.find_by_client_id(
+                draft.participant_id, draft.client_msg_id
+            )
+        if first is None:
+            return None
+        outcome = ChatOutcome(
+            message_id=first.message_id,
+            seq=None,
+            is_held=first.status == "held",
+            is_duplicate=True,
+        )
+        return Screened(draft, duplicate=outcome)

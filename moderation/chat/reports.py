@@ -1,0 +1,162 @@
+"""Reports: any participant flags a message; the room's teachers see it at once.
+
+A report goes to the teachers of the room, live (``moderation.report_filed``,
+sequenced, so a teacher who reconnects finds it), and stays listed for the
+project's teacher admins afterwards; never only to a platform admin. The
+reporter must be able to see the message; reporting it again changes
+nothing and answers the same report id. Filing and closing a report are in
+the project's audit log.
+"""
+
+from __future__ import annotations
+
+from cluster import Clock
+from community import Principal, ProjectDirectory
+from community.clock import utc_now
+from protocol.errors import NotFound
+from protocol.events.chat import ReportReason
+from protocol.events.moderation import ReportFiled, ReportList, ReportResolved
+from protocol.ids import MessageId, ProjectId, new_id
+from rooms import TEACHERS, Notice, RoomActor, RoomServices
+from storage import Database, DuplicateKey
+from storage.records import Slice
+from storage.records_moderation import ChatReportRecord, HistoryViewer
+
+from .access import require_project_teacher
+from .audit import record
+from .errors import AlreadyDecided
+from .history import may_read
+from .queue import announce, message_of
+from .views import report_view
+
+MAX_PROJECT_PAGE = 100
+
+
+class ChatReports:
+    """Files, lists and closes reports of a room's messages.
+
+    Args:
+        db: Messages, reports and the audit log.
+        rooms: The live rooms.
+        directory: Who teaches which project (for the project's list).
+        clock: For report times.
+    """
+
+    def __init__(
+        self, *, db: Database, rooms: RoomServices, directory: ProjectDirectory, clock: Clock
+    ) -> None:
+        self._db = db
+        self._rooms = rooms
+        self._directory = directory
+        self._clock = clock
+
+    async def report(self, actor: RoomActor, message_id: MessageId, reason: ReportReason) -> str:
+        """Report a message to the room's teachers; returns the report's id.
+
+        Raises:
+            NotInRoom, RoomClosed: The reporter is not present on this connection.
+            NotFound: No such message in this session, or not one the reporter sees.
+        """
+        room = await self._rooms.chat.context(actor, staff=False)
+        viewer = HistoryViewer(actor.user_id, room.actor.is_staff, room.actor.group_id)
+        now = utc_now(self._clock)
+        try:
+            async with self._db.transaction("moderation.report") as uow:
+                message = await message_of(uow, room, message_id)
+                if message.status != "posted" or not may_read(message, viewer):
+                    raise NotFound("no such message in this session")
+                earlier = await uow.moderation.find_report_of(message_id, actor.user_id)
+                if earlier is not None:
+                    return earlier.report_id
+                filed = await uow.moderation.add_report(
+                    report_id=new_id(),
+                    message=message,
+                    reporter_user_id=actor.user_id,
+                    reporter_participant_id=actor.participant_id,
+                    reason=reason.value,
+                    at=now,
+                )
+                await record(
+                    uow,
+                    at=now,
+                    actor_id=actor.user_id,
+                    action="chat.report_filed",
+                    project_id=room.project_id,
+                    subject_type="chat_message",
+                    subject_id=message_id,
+                    reason=reason.value,
+                    details={"room_id": room.room_id, "report_id": filed.report_id},
+                )
+        except DuplicateKey:
+            # The same report, sent twice at once: the other one won.
+            async with self._db.transaction("moderation.report_again") as uow:
+                earlier = await uow.moderation.find_report_of(message_id, actor.user_id)
+            if earlier is None:
+                raise
+            return earlier.report_id
+        filed_event = ReportFiled(report=report_view(filed))
+        await self._rooms.chat.act(
+            actor, lambda _room: announce([Notice(TEACHERS, filed_event)]), staff=False
+        )
+        return filed.report_id
+
+    async def list_reports(self, actor: RoomActor) -> ReportList:
+        """The session's reports, oldest first.
+
+        Raises:
+            NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
+        """
+        room = await self._rooms.chat.context(actor, staff=True)
+        async with self._db.transaction("moderation.reports_list") as uow:
+            found = await uow.moderation.list_reports(room.room_id, room.session_id)
+        return ReportList(reports=[report_view(r) for r in found])
+
+    async def resolve(self, actor: RoomActor, report_id: str, outcome: str) -> None:
+        """Close an open report as ``dismissed`` or ``actioned``.
+
+        Raises:
+            NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
+            NotFound: No such report in this room.
+            AlreadyDecided: The report is closed already.
+        """
+        room = await self._rooms.chat.context(actor, staff=True)
+        now = utc_now(self._clock)
+        async with self._db.transaction("moderation.report_resolve") as uow:
+            found = await uow.moderation.find_report(report_id)
+            if found is None or found.room_id != room.room_id:
+                raise NotFound("no such report in this room")
+            if not await uow.moderation.resolve_report(
+                report_id, status=outcome, resolved_by=actor.user_id, at=now
+            ):
+                raise AlreadyDecided("this report is closed already")
+            await record(
+                uow,
+                at=now,
+                actor_id=actor.user_id,
+                action="chat.report_resolved",
+                project_id=room.project_id,
+                subject_type="chat_message",
+                subject_id=found.message_id,
+                reason=outcome,
+                details={"room_id": room.room_id, "report_id": report_id},
+            )
+        resolved = ReportResolved(
+            report_id=report_id,
+            outcome=outcome,
+            by_participant_id=room.actor.participant_id,
+        )
+        await self._rooms.chat.act(actor, lambda _room: announce([Notice(TEACHERS, resolved)]))
+
+    async def project_reports(
+        self, actor: Principal, project_id: ProjectId, *, cursor: str | None, limit: int
+    ) -> Slice[ChatReportRecord]:
+        """Every report in the project's rooms, newest first, for its teacher admins.
+
+        Raises:
+            NotFound: Not a member (or no such project). Forbidden: not a teacher admin.
+        """
+        await require_project_teacher(self._directory, actor, project_id, admin=True)
+        async with self._db.transaction("moderation.reports_project") as uow:
+            return await uow.moderation.list_project_reports(
+                project_id, cursor=cursor, limit=min(limit, MAX_PROJECT_PAGE)
+            )

@@ -1,0 +1,281 @@
+"""Teachers' sanctions and settings in a room's chat: delete, mute, clear, lock, policy.
+
+Each action is checked against the room as it is now (a present teacher,
+acting on a participant of lower rank), written to the audit log with its
+reason code, and reaches the room in one atomic commit of the session's new
+chat policy with its events:
+
+* **delete**: the message's text is dropped for good; everyone who could see
+  it gets ``chat.message_deleted`` (late joiners read a tombstone);
+* **mute** / **unmute**: the participant cannot write until a time; the
+  teachers and the participant are told (``chat.mute_changed``);
+* **clear**: every message so far leaves the participants' view
+  (``chat.cleared``); the teachers keep them in the session's transcript;
+* **policy**: lock the chat, slow mode, clickable links, private messages
+  for this session, pre-moderation and personal data (kept for the room's
+  next sessions): ``chat.policy_changed`` to everyone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from cluster import Clock
+from community.clock import utc_now
+from protocol.errors import Forbidden, InvalidPayload, NotFound
+from protocol.events.chat import (
+    ChatCleared,
+    ChatMessageDeleted,
+    ChatMuteChanged,
+    ChatPolicyChanged,
+    ChatPolicyView,
+)
+from protocol.events.moderation import ModerationReason
+from protocol.ids import MessageId
+from rooms import (
+    EVERYONE,
+    TEACHERS,
+    ChatChange,
+    ChatRoom,
+    Notice,
+    Participant,
+    RoomActor,
+    RoomServices,
+    person,
+)
+from storage import Database
+
+from ..policy import PersonalDataPolicy, Premoderation
+from .audit import record
+from .errors import AlreadyDecided
+from .policy import ChatPolicy
+from .queue import announce, message_of
+from .views import at, route_of
+
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyChanges:
+    """What a teacher changes in the chat's settings (None: unchanged)."""
+
+    locked: bool | None = None
+    slow_mode_s: float | None = None
+    """0 turns slow mode off."""
+    links_allowed: bool | None = None
+    direct_messages: bool | None = None
+    premoderation: Premoderation | None = None
+    personal_data: PersonalDataPolicy | None = None
+    allowed_domains: tuple[str, ...] | None = None
+
+    def applied_to(self, policy: ChatPolicy) -> ChatPolicy:
+        changed = {
+            name: getattr(self, name)
+            for name in (
+                "locked",
+                "links_allowed",
+                "direct_messages",
+                "premoderation",
+                "personal_data",
+                "allowed_domains",
+            )
+            if getattr(self, name) is not None
+        }
+        if self.slow_mode_s is not None:
+            changed["slow_mode_s"] = self.slow_mode_s or None
+        return replace(policy, **changed)
+
+    def names(self) -> list[str]:
+        """The settings changed, for the audit log."""
+        return [name for name in self.__slots__ if getattr(self, name) is not None]
+
+
+def clean_domains(domains: list[str]) -> tuple[str, ...]:
+    """Link hosts as the filter compares them.
+
+    Raises:
+        InvalidPayload: Not a host name like ``wikipedia.org``.
+    """
+    cleaned = []
+    for domain in domains:
+        host = domain.strip().lower().removeprefix("www.")
+        if not _HOST.fullmatch(host):
+            raise InvalidPayload(
+                "allowed_domains lists host names like wikipedia.org",
+                details={"field": "allowed_domains"},
+            )
+        cleaned.append(host)
+    return tuple(sorted(set(cleaned)))
+
+
+def _lower_rank(room: ChatRoom, participant_id: str) -> Participant:
+    """The target of a sanction: anyone of the session but a teacher.
+
+    Raises:
+        NotFound: No such participant. Forbidden: a teacher.
+    """
+    target = room.participant(participant_id)
+    if target is None:
+        raise NotFound("no such participant")
+    if target.is_staff:
+        raise Forbidden("teachers act only on participants of lower rank")
+    return target
+
+
+class ChatSanctions:
+    """Delete, mute, clear and the chat's settings.
+
+    Args:
+        db: Messages, settings and the audit log.
+        rooms: The live rooms.
+        clock: For action times.
+    """
+
+    def __init__(self, *, db: Database, rooms: RoomServices, clock: Clock) -> None:
+        self._db = db
+        self._rooms = rooms
+        self._clock = clock
+
+    async def delete(
+        self, actor: RoomActor, message_id: MessageId, reason: ModerationReason
+    ) -> None:
+        """Delete a posted message for everyone.
+
+        Raises:
+            NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
+            NotFound: No such message in this session.
+            AlreadyDecided: It is not posted (waiting: refuse it instead; deleted already).
+        """
+        room = await self._rooms.chat.context(actor, staff=True)
+        now = utc_now(self._clock)
+        async with self._db.transaction("moderation.chat_delete") as uow:
+            message = await message_of(uow, room, message_id)
+            if not await uow.moderation.tombstone(message_id, decided_by=actor.user_id, at=now):
+                raise AlreadyDecided("only a posted message can be deleted")
+            await record(
+                uow,
+                at=now,
+                actor_id=actor.user_id,
+                action="chat.message_deleted",
+                project_id=room.project_id,
+                subject_type="chat_message",
+                subject_id=message_id,
+                reason=reason.value,
+                details={"room_id": room.room_id, "participant_id": message.participant_id},
+            )
+        audiences = list(route_of(message).audiences())
+        if EVERYONE not in audiences and TEACHERS not in audiences:
+            # Teachers read groups' and private messages in their history too.
+            audiences.append(TEACHERS)
+        tombstone = ChatMessageDeleted(message_id=message_id)
+        await self._rooms.chat.act(
+            actor, lambda _room: announce([Notice(a, tombstone) for a in audiences])
+        )
+
+    async def mute(
+        self,
+        actor: RoomActor,
+        participant_id: str,
+        duration_s: float | None,
+        reason: ModerationReason | None,
+    ) -> None:
+        """Mute a participant in the chat for ``duration_s`` (None: unmute).
+
+        Raises:
+            NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now, or a
+                teacher as the target.
+            NotFound: No such participant in this session.
+        """
+        room = await self._rooms.chat.context(actor, staff=True)
+        target = _lower_rank(room, participant_id)
+        now = utc_now(self._clock)
+        async with self._db.transaction("moderation.chat_mute") as uow:
+            await record(
+                uow,
+                at=now,
+                actor_id=actor.user_id,
+                action="chat.muted" if duration_s is not None else "chat.unmuted",
+                project_id=room.project_id,
+                subject_type="user",
+                subject_id=target.user_id,
+                reason=None if reason is None else reason.value,
+                details={"room_id": room.room_id, "duration_s": duration_s or 0},
+            )
+
+        def decide(current: ChatRoom) -> ChatChange[None]:
+            muted = _lower_rank(current, participant_id)
+            until = None if duration_s is None else current.now + duration_s
+            policy = ChatPolicy.decode(current.policy).with_mute(muted.user_id, until, current.now)
+            event = ChatMuteChanged(
+                participant_id=muted.participant_id, until=None if until is None else at(until)
+            )
+            return ChatChange(
+                None,
+                policy=policy.encode(),
+                notices=[Notice(TEACHERS, event), Notice(person(muted.user_id), event)],
+            )
+
+        await self._rooms.chat.act(actor, decide)
+
+    async def clear(self, actor: RoomActor, reason: ModerationReason) -> int:
+        """Clear the chat for everyone; returns how many messages left the view.
+
+        Raises:
+            NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
+        """
+        room = await self._rooms.chat.context(actor, staff=True)
+        now = utc_now(self._clock)
+        async with self._db.transaction("moderation.chat_clear") as uow:
+            cleared = await uow.moderation.clear_session(
+                room.room_id, room.session_id, decided_by=actor.user_id, at=now
+            )
+            await record(
+                uow,
+                at=now,
+                actor_id=actor.user_id,
+                action="chat.cleared",
+                project_id=room.project_id,
+                subject_type="room",
+                subject_id=room.room_id,
+                reason=reason.value,
+                details={"session_id": room.session_id, "messages": cleared},
+            )
+        await self._rooms.chat.act(actor, lambda _room: announce([Notice(EVERYONE, ChatCleared())]))
+        return cleared
+
+    async def set_policy(self, actor: RoomActor, changes: PolicyChanges) -> ChatPolicyView:
+        """Change the chat's settings; the lasting ones are kept for the room's next sessions.
+
+        Raises:
+            NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
+        """
+        room = await self._rooms.chat.context(actor, staff=True)
+        now = utc_now(self._clock)
+        updated = changes.applied_to(ChatPolicy.decode(room.policy))
+        async with self._db.transaction("moderation.chat_policy") as uow:
+            await uow.moderation.put_room_settings(
+                updated.lasting(room.room_id), updated_by=actor.user_id, at=now
+            )
+            await record(
+                uow,
+                at=now,
+                actor_id=actor.user_id,
+                action="chat.policy_changed",
+                project_id=room.project_id,
+                subject_type="room",
+                subject_id=room.room_id,
+                details={"changed": changes.names()},
+            )
+
+        def decide(current: ChatRoom) -> ChatChange[ChatPolicyView]:
+            policy = changes.applied_to(ChatPolicy.decode(current.policy))
+            view = policy.view()
+            return ChatChange(
+                view,
+                policy=policy.encode(),
+                notices=[Notice(EVERYONE, ChatPolicyChanged(policy=view))],
+            )
+
+        view, _ = await self._rooms.chat.act(actor, decide)
+        return view

@@ -1,0 +1,40 @@
+"""Knobs of moderated chat: retention, history pages, caches.
+
+The server's ``Settings`` embeds this dataclass as its ``moderation`` section
+(``JUMELAGE_MODERATION__RETENTION_DAYS=30``). Per-room choices (pre-moderation,
+slow mode...) are teachers' settings, not these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_RETENTION_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class ChatModerationSettings:
+    """Server-wide limits of moderated chat and forum posts."""
+
+    retention_days: int = 30
+    """Days a session's chat is kept after the session, for schools that set none."""
+    purge_every_s: float = 3600.0
+    """How often the purge runs (once in the cluster per period)."""
+    purge_batch: int = 500
+    """Rows deleted per statement (short transactions on a busy database)."""
+    max_session_s: int = 24 * 3600
+    """A session not recorded as ended counts as ended this long after a message."""
+    terms_cache_s: float = 30.0
+    """A project's own words are read again this often per node: a new word
+    applies everywhere within this time."""
+    max_project_terms: int = 200
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.retention_days <= MAX_RETENTION_DAYS:
+            raise ValueError(f"moderation.retention_days must be within 1 .. {MAX_RETENTION_DAYS}")
+        if self.purge_every_s < 1 or self.purge_batch < 1 or self.max_session_s < 60:
+            raise ValueError(
+                "moderation: purge_every_s >= 1, purge_batch >= 1, max_session_s >= 60"
+            )
+        if self.terms_cache_s < 0 or self.max_project_terms < 1:
+            raise ValueError("moderation: terms_cache_s >= 0 and max_project_terms >= 1")
