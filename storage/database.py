@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from .errors import DatabaseUnavailable, DuplicateKey
+from .search.mirror_sync import MirrorSync
 from .unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._observer = observer
+        self._search_mirror = MirrorSync()
+        """This node's copy of the search documents, shared by its transactions."""
 
     @asynccontextmanager
     async def transaction(self, name: str) -> AsyncIterator[UnitOfWork]:
@@ -95,7 +98,7 @@ class Database:
         ok = False
         try:
             async with self._sessions() as session, session.begin():
-                yield UnitOfWork(session, self.dialect)
+                yield UnitOfWork(session, self.dialect, self._search_mirror)
             ok = True
         except IntegrityError as exc:
             raise DuplicateKey("this already exists") from exc

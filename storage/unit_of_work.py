@@ -22,15 +22,26 @@ from .repositories.projects_content import SqlSpaceContentRepo
 from .repositories.rooms import SqlRoomRepo
 from .repositories.schools import SqlSchoolRepo
 from .repositories.tokens import SqlTokenRepo
-from .search import SqlSearchIndex, search_index
+from .search import MirrorSync, SqlSearchIndex, search_index
 
 
 class UnitOfWork:
-    """Repositories sharing one session and one transaction."""
+    """Repositories sharing one session and one transaction.
 
-    def __init__(self, session: AsyncSession, dialect: Literal["sqlite", "postgresql"]) -> None:
+    Args:
+        search_mirror: The node's copy of the search documents (see
+            ``storage.search.mirror``), which outlives transactions.
+    """
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        dialect: Literal["sqlite", "postgresql"],
+        search_mirror: MirrorSync,
+    ) -> None:
         self.session = session
         self.dialect = dialect
+        self._search_mirror = search_mirror
 
     @cached_property
     def schools(self) -> SqlSchoolRepo:
@@ -79,7 +90,7 @@ class UnitOfWork:
     @cached_property
     def search(self) -> SqlSearchIndex:
         """Partner search: FTS5 on SQLite, tsvector on PostgreSQL."""
-        return search_index(self.session, self.dialect)
+        return search_index(self.session, self.dialect, self._search_mirror)
 
     @cached_property
     def rooms(self) -> SqlRoomRepo:

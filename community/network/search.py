@@ -7,25 +7,20 @@ results each further filter would leave. Only validated teachers' documents
 and open, unexpired posts are found (see ``storage.search``).
 
 Filter values are checked against the vocabularies and the country table so
-that a typo is an error rather than an empty result.
-
-The one exception to "counted over the current result" is the overview (no
-words, no filter): counting every document of the network takes a second on
-a large network, so its total and facets are kept for ``OVERVIEW_COUNTS_TTL_S``
-on each node. Its results themselves are always read fresh, so a closed or
-expired post never shows; only the counts beside them may be that old.
+that a typo is an error rather than an empty result. Counts are always those
+of the current result, the overview (no words, no filter) included: each
+node counts them from its in-memory copy of the documents' facets, which is
+brought up to date before every search (``storage.search.mirror``).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, replace
 
 from cluster import Clock
 from protocol.api.accounts import SchoolType
 from protocol.api.network import AGE_HIGH, AGE_LOW, MAX_SEARCH_PAGE
 from protocol.errors import InvalidPayload
 from storage import Database
-from storage.search import FacetCount, SearchPage, SearchRequest
+from storage.search import SearchPage, SearchRequest
 
 from ..clock import utc_now
 from ..countries import country_table
@@ -35,19 +30,6 @@ from .texts import check_age_range
 from .vocabulary import Vocabulary
 
 SCHOOL_TYPES = frozenset(t.value for t in SchoolType)
-OVERVIEW_COUNTS_TTL_S = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Counts:
-    total: int
-    facets: dict[str, tuple[FacetCount, ...]]
-    fresh_until: float
-    """On the clock's monotonic scale."""
-
-
-OVERVIEW = SearchRequest()
-"""The search with no words and no filter."""
 
 
 class PartnerSearchService:
@@ -57,7 +39,6 @@ class PartnerSearchService:
         self._db = db
         self._clock = clock
         self._vocabulary = vocabulary
-        self._overview: _Counts | None = None
 
     async def search(
         self, actor: Principal, request: SearchRequest, *, cursor: str | None, limit: int
@@ -71,25 +52,13 @@ class PartnerSearchService:
         """
         require_networker(actor)
         checked = self._check(request)
-        cached = self._overview if checked == OVERVIEW else None
-        if cached is not None and cached.fresh_until < self._clock.monotonic():
-            cached = None
         async with self._db.transaction("network.search") as uow:
-            page = await uow.search.search(
+            return await uow.search.search(
                 checked,
                 now=utc_now(self._clock),
                 cursor=cursor,
                 limit=max(1, min(limit, MAX_SEARCH_PAGE)),
-                with_facets=cached is None,
             )
-        if checked != OVERVIEW:
-            return page
-        if cached is None:
-            self._overview = _Counts(
-                page.total, page.facets, self._clock.monotonic() + OVERVIEW_COUNTS_TTL_S
-            )
-            return page
-        return replace(page, total=cached.total, facets=cached.facets)
 
     def _check(self, request: SearchRequest) -> SearchRequest:
         countries = country_table()

@@ -3,8 +3,8 @@
 The domain builds a :class:`SearchDocument` from a profile or a post (it
 knows the vocabularies' labels); the engines fold its texts and derive its
 tags. Tags are index tokens such as ``c_fr`` or ``s_history`` that no free
-text can produce (query words never contain ``_``), so a filter is a cheap
-lookup in the same full-text index rather than a scan of the results.
+text can produce (query words never contain ``_``): PostgreSQL's tag index
+narrows a search by them before any row is read.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from protocol.api.network import SearchKind
+from protocol.api.network import AGE_HIGH, AGE_LOW, SearchKind
 
 NO_COUNTRY_WANTED = "any"
 """The ``w_`` tag of a post that welcomes partners from every country."""
@@ -121,7 +121,14 @@ def document_tags(doc: SearchDocument) -> list[str]:
     if doc.kind is SearchKind.POST:
         wanted = doc.wanted_countries or (NO_COUNTRY_WANTED,)
         tags += [f"w_{c.lower()}" for c in wanted]
+    tags += age_tags(doc.age_min, doc.age_max)
     return tags
+
+
+def age_tags(low: int, high: int) -> list[str]:
+    """A tag per year of pupils' age from ``low`` to ``high``, within the ages
+    a profile or post may have: ranges overlap when they share a tagged year."""
+    return [f"a_{age}" for age in range(max(low, AGE_LOW), min(high, AGE_HIGH) + 1)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,25 +137,8 @@ class FilterGroup:
 
     name: str
     """``kind``, ``open_to``, ``country``, ``subject``, ``language``,
-    ``school_type`` or ``looking``."""
+    ``school_type``, ``looking`` or ``age``."""
     tags: tuple[str, ...]
-
-    @property
-    def is_selective(self) -> bool:
-        """Whether the filter is likely to keep few documents.
-
-        A search with words puts selective filters into the full-text query
-        (the index intersects them cheaply) and checks the others on each
-        matching row: ranking reads the whole posting list of every term of
-        the query, and the kind, looking-for-partners, school type (a third of
-        schools are primary schools) and English (the network's common
-        language, on most profiles) each cover a large part of all documents.
-        """
-        return self.name not in BROAD_FILTERS and not (COMMON_TAGS & set(self.tags))
-
-
-BROAD_FILTERS = frozenset({"kind", "looking", "school_type"})
-COMMON_TAGS = frozenset({"l_en"})
 
 
 def filter_groups(request: SearchRequest) -> list[FilterGroup]:
@@ -173,4 +163,8 @@ def filter_groups(request: SearchRequest) -> list[FilterGroup]:
         groups.append(
             FilterGroup("looking", ("p_yes" if request.looking_for_partners else "p_no",))
         )
+    if request.age_min is not None or request.age_max is not None:
+        low = AGE_LOW if request.age_min is None else request.age_min
+        high = AGE_HIGH if request.age_max is None else request.age_max
+        groups.append(FilterGroup("age", tuple(age_tags(low, high))))
     return groups

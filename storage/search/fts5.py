@@ -1,73 +1,67 @@
 """Partner search on SQLite: an FTS5 table over the documents' texts.
 
 The FTS5 table (``network_search_fts``, built by migration 0002) indexes the
-folded title, body and tags of ``network_search_texts``; its ``rank`` is
-configured as bm25 with weights title 4, body 1, tags 0. Words become quoted
-phrases, the last one may carry the prefix operator; tag groups become
-column-filtered alternatives::
+folded title, body and tags of ``network_search_texts``. Words become quoted
+phrases, the last one may carry the prefix operator, and a column filter
+keeps tags out of reach of free text::
 
-    {title_text body_text} : ("climat" "eco"*) AND tags_text : ("c_fr" OR "c_de")
+    {title_text body_text} : ("climat" "eco"*)
 
-JSON arrays are stored as text, so "holds this code" is a search for the
-quoted code (codes never contain quotes), which costs far less per row than
-``json_each``.
+One statement answers a search: the documents with every word, then for each
+word those with it in the title (``{title_text} : ...``), each list folded
+into one string by ``group_concat`` (one value to fetch instead of a row per
+document). The filters reach SQLite as one byte per document id, 1 for the
+candidates, read with ``substr`` on a blob (constant time per match, unlike a
+join to the document rows or an ``IN`` list), so no filter needs the
+full-text index and the index's work is only the words' posting lists.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .index import Params, SqlSearchIndex
+from .index import Params, SqlSearchIndex, TextMatch
 from .plan import QueryPlan
 
 FTS = "network_search_fts"
-SOURCE = f"{FTS} JOIN network_search_docs AS d ON d.id = {FTS}.rowid"
+KEPT = f"substr(:keep, {FTS}.rowid + 1, 1) = x'01'"
+
+
+def phrases(plan: QueryPlan) -> list[str]:
+    """The plan's words as FTS5 phrases (letters and digits only, so safe to quote)."""
+    quoted = [f'"{word}"' for word in plan.words]
+    if plan.prefix_last:
+        quoted[-1] += "*"
+    return quoted
 
 
 def words_match(plan: QueryPlan) -> str:
-    """The FTS5 query of a plan's words (letters and digits only)."""
-    phrases = [f'"{word}"' for word in plan.words]
-    if plan.prefix_last:
-        phrases[-1] += "*"
-    return "{title_text body_text} : (" + " ".join(phrases) + ")"
+    """The FTS5 query: every word, in the title or the body."""
+    return "{title_text body_text} : (" + " ".join(phrases(plan)) + ")"
 
 
-def tags_match(groups: Sequence[Sequence[str]]) -> str:
-    """The FTS5 query of filter tag groups."""
-    return " AND ".join(
-        "tags_text : (" + " OR ".join(f'"{tag}"' for tag in group) + ")" for group in groups
-    )
+def _ids(joined: str | None) -> list[int]:
+    return json.loads(f"[{joined}]") if joined else []
 
 
 class Fts5SearchIndex(SqlSearchIndex):
     """SQLite's implementation of the search index."""
 
-    def _match(self, plan: QueryPlan, params: Params) -> tuple[str, list[str], str]:
-        if plan.is_text:
-            groups = plan.selective_groups
-            params["match"] = " AND ".join(
-                [words_match(plan), *([tags_match(groups)] if groups else [])]
+    async def _match(self, conn: AsyncConnection, plan: QueryPlan, keep: bytes) -> TextMatch:
+        params: Params = {"keep": keep, "words": words_match(plan)}
+        parts = [f"SELECT -1, group_concat(rowid) FROM {FTS} WHERE {FTS} MATCH :words AND {KEPT}"]
+        for index, phrase in enumerate(phrases(plan)):
+            params[f"title{index}"] = "{title_text} : (" + phrase + ")"
+            parts.append(
+                f"SELECT {index}, group_concat(rowid) FROM {FTS} "
+                f"WHERE {FTS} MATCH :title{index} AND {KEPT}"
             )
-            conditions = [f"{FTS} MATCH :match", *self._row_conditions(plan, params)]
-            return SOURCE, conditions, f"{FTS}.rank"
-        if plan.filters:
-            params["match"] = tags_match(plan.tag_groups)
-            return SOURCE, [f"{FTS} MATCH :match"], "0.0"
-        return "network_search_docs AS d", [], "0.0"
-
-    async def _prepare(self) -> None:
-        return  # nothing to set on SQLite
-
-    def _contains_any(self, column: str, name: str, values: Sequence[str], params: Params) -> str:
-        names = [f"{name}{i}" for i in range(len(values))]
-        params.update((n, json.dumps(v)) for n, v in zip(names, values, strict=True))
-        return "(" + " OR ".join(f"instr({column}, :{n}) > 0" for n in names) + ")"
-
-    def _unnest(self, column: str) -> str:
-        return f"json_each({column}) AS j"
+        rows = await conn.execute(text(" UNION ALL ".join(parts)), params)
+        found = {int(part): _ids(joined) for part, joined in rows}
+        return TextMatch(found[-1], [found[index] for index in range(len(plan.words))])
 
     async def rebuild(self) -> None:
         await self._session.execute(text(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')"))

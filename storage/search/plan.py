@@ -42,18 +42,8 @@ class QueryPlan:
 
     @property
     def tag_groups(self) -> tuple[tuple[str, ...], ...]:
-        """Every filter's tags (a search without words finds documents by them)."""
+        """Every filter's tags (PostgreSQL's tag index narrows a search by them)."""
         return tuple(group.tags for group in self.filters)
-
-    @property
-    def selective_groups(self) -> tuple[tuple[str, ...], ...]:
-        """The tags of the filters that a search with words puts in its index query."""
-        return tuple(group.tags for group in self.filters if group.is_selective)
-
-    @property
-    def row_filters(self) -> frozenset[str]:
-        """Names of the filters that a search with words checks on each row."""
-        return frozenset(group.name for group in self.filters if not group.is_selective)
 
     def fingerprint(self) -> str:
         """Identifies the question (not the time) so a cursor serves only it."""

@@ -116,10 +116,12 @@ class PartnerPost(Base):
 
 
 class SearchDoc(Base):
-    """One searchable profile or post: what filters and facets read.
+    """One searchable profile or post: what filters, facets and ranking read.
 
-    Kept narrow on purpose: facet counts scan these rows, so the long texts
-    live in ``network_search_texts``.
+    Kept narrow on purpose: each node holds these columns of every document
+    in memory (``storage.search.mirror``), so the long texts live in
+    ``network_search_texts``. Every change of a row is logged in
+    ``network_search_changes`` by triggers (see migration 0007).
     """
 
     __tablename__ = "network_search_docs"
@@ -143,6 +145,26 @@ class SearchDoc(Base):
     looking_for_partners: Mapped[bool] = mapped_column(Boolean)
     subjects: Mapped[list[str]] = mapped_column(JsonColumn)
     languages: Mapped[list[str]] = mapped_column(JsonColumn)
+    wanted: Mapped[list[str]] = mapped_column(JsonColumn, server_default="[]")
+    """Posts: the countries whose partners are wanted (empty: any country)."""
+    length: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Words in the title and the body: shorter documents rank first."""
+
+
+class SearchChange(Base):
+    """One change of a search document, logged by a trigger, in commit order.
+
+    Each node's in-memory copy of the documents (``storage.search.mirror``)
+    reads the changes after the last one it applied. ``nonce`` tells a change
+    from another that reused its id after a rollback (SQLite reuses rowids).
+    Old entries are pruned; a node that finds its last change gone reloads.
+    """
+
+    __tablename__ = "network_search_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    doc_id: Mapped[int] = mapped_column(Integer)
+    nonce: Mapped[int] = mapped_column(BigInteger)
 
 
 class SearchText(Base):

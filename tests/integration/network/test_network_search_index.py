@@ -7,16 +7,20 @@ that follows their account status is exercised too.
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import text as text_sql
 
 from community.clock import utc_now
 from protocol import ErrorCode
 from protocol.api.accounts import AccountStatus
 from protocol.api.network import SearchKind
 from protocol.errors import CodedError
+from storage import Database
 from storage.search import SearchDocument, SearchPage, SearchRequest
 from tests.support import World
 
@@ -354,3 +358,193 @@ async def test_bulk_loaded_documents_are_found_and_later_writes_still_fit(
     assert sorted(await index.refs(text="evora")) == ["bulk-teacher-1", "bulk-teacher-2"]
     await index.put("after-bulk", body="evora")  # a new id after the loaded ones
     assert len(await index.refs(text="evora")) == 3
+
+
+# -- the node's mirror of the documents ----------------------------------------------
+
+WORDS = ("climate", "climb", "water", "theatre", "robots", "garden", "music", "forest")
+
+
+def tokens_of(doc: SearchDocument) -> tuple[list[str], list[str]]:
+    return doc.title.lower().split(), doc.body.lower().split()
+
+
+def has(words: list[str], word: str, prefix: bool) -> bool:
+    return any(w.startswith(word) if prefix else w == word for w in words)
+
+
+def expected_refs(
+    docs: dict[str, SearchDocument], order: list[str], text: str, now, **filters
+) -> list[str]:
+    """The refs a search must return, in order, written out plainly."""
+    words = text.split()
+    prefix = not text.endswith(" ") and len(words[-1]) >= 3
+    request = SearchRequest(text=text, **filters)
+    keys = []
+    for ref, doc in docs.items():
+        title, body = tokens_of(doc)
+        every = [has(title + body, w, prefix and i == len(words) - 1) for i, w in enumerate(words)]
+        if not all(every) or not visible(doc, request, now):
+            continue
+        in_title = sum(has(title, w, prefix and i == len(words) - 1) for i, w in enumerate(words))
+        keys.append((-in_title, len(title) + len(body), -order.index(ref), ref))
+    return [key[-1] for key in sorted(keys)]
+
+
+def visible(doc: SearchDocument, request: SearchRequest, now) -> bool:
+    return (
+        doc.owner_validated
+        and (doc.expires_at is None or doc.expires_at > now)
+        and (not request.countries or doc.country_code in request.countries)
+        and (not request.subjects or bool(set(doc.subjects) & set(request.subjects)))
+        and (request.kind is None or doc.kind is request.kind)
+        and (request.age_min is None or doc.age_max >= request.age_min)
+        and (request.age_max is None or doc.age_min <= request.age_max)
+        and (
+            request.looking_for_partners is None
+            or doc.looking_for_partners == request.looking_for_partners
+        )
+    )
+
+
+async def generated_network(index: Index, count: int, seed: int):
+    rng = random.Random(seed)
+    owner = await index.world.teacher()
+    docs: dict[str, SearchDocument] = {}
+    order: list[str] = []
+    for i in range(count):
+        ref = f"g{i:03d}"
+        kind = rng.choice([SearchKind.PROFILE, SearchKind.POST])
+        low = rng.randint(3, 15)
+        doc = replace(
+            BASE,
+            kind=kind,
+            ref_id=ref,
+            owner_id=owner.user_id,
+            owner_validated=rng.random() < 0.9,
+            title=" ".join(rng.sample(WORDS, rng.randint(0, 2))) or "untitled",
+            body=" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 8))),
+            country_code=rng.choice(["FR", "DE", "PL"]),
+            school_type=rng.choice(["primary", "vocational"]),
+            subjects=tuple(rng.sample(["history", "art", "music"], rng.randint(1, 2))),
+            languages=tuple(rng.sample(["en", "fr", "de"], rng.randint(1, 2))),
+            age_min=low,
+            age_max=low + rng.randint(0, 4),
+            looking_for_partners=rng.random() < 0.5,
+            expires_at=index.now() + timedelta(days=rng.choice([-1, 30]))
+            if kind is SearchKind.POST
+            else None,
+        )
+        async with index.world.services.db.transaction("test.put") as uow:
+            await uow.search.put(doc)
+        docs[ref] = doc
+        order.append(ref)
+    return docs, order
+
+
+def random_filters(rng: random.Random) -> dict:
+    filters: dict = {}
+    if rng.random() < 0.3:
+        filters["countries"] = (rng.choice(["FR", "DE", "PL"]),)
+    if rng.random() < 0.3:
+        filters["subjects"] = (rng.choice(["history", "art", "music"]),)
+    if rng.random() < 0.2:
+        filters["kind"] = rng.choice(list(SearchKind))
+    if rng.random() < 0.3:
+        filters["age_min"] = rng.randint(5, 12)
+        filters["age_max"] = filters["age_min"] + rng.randint(0, 3)
+    if rng.random() < 0.2:
+        filters["looking_for_partners"] = True
+    return filters
+
+
+@pytest.mark.parametrize("paths", ["few", "many"])
+async def test_results_order_and_counts_equal_a_plain_computation(
+    index: Index, monkeypatch: pytest.MonkeyPatch, paths: str
+):
+    if paths == "many":  # the set-based ways, which otherwise start at hundreds of matches
+        monkeypatch.setattr("storage.search.index.FEW", 0)
+        monkeypatch.setattr("storage.search.mirror.FEW_TO_COUNT", 0)
+    docs, order = await generated_network(index, 90, seed=3)
+    rng = random.Random(5)
+    texts = ["climate", "clim", "cli", "water garden", "garden wat", "music", "robots forest "]
+    sizes = []
+    for text in texts:
+        filters = random_filters(rng)
+        expected = expected_refs(docs, order, text, index.now(), **filters)
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = await index.search(text=text, cursor=cursor, limit=7, **filters)
+            assert page.total == len(expected), (text, filters)
+            seen += [hit.ref_id for hit in page.hits]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == expected, (text, filters)
+        sizes.append(len(expected))
+        matched = [docs[ref] for ref in expected]
+        counts = {name: {f.value: f.count for f in fs} for name, fs in page.facets.items()}
+        assert counts["country"] == dict(Counter(d.country_code for d in matched))
+        assert counts["kind"] == dict(Counter(d.kind.value for d in matched))
+        assert counts["subject"] == dict(Counter(s for d in matched for s in d.subjects))
+        assert counts["language"] == dict(Counter(lang for d in matched for lang in d.languages))
+    assert max(sizes) > 14 and min(sizes) < 7  # several pages, and a single one
+
+
+async def test_writes_of_another_node_are_found_and_counted_at_once(
+    index: Index, database_url: str
+):
+    other = Database(database_url)
+    try:
+        await index.put("here", body="orchard")
+        assert await index.refs(text="orchard") == ["here"]  # this node's mirror is loaded
+        owner = index.owners["here"]
+        async with other.transaction("test.other_node") as uow:
+            await uow.search.put(replace(BASE, ref_id="there", owner_id=owner, body="orchard"))
+        page = await index.search(text="orchard")
+        assert sorted(hit.ref_id for hit in page.hits) == ["here", "there"]
+        assert page.total == 2
+        assert {f.value: f.count for f in page.facets["country"]} == {"FR": 2}
+        async with other.transaction("test.other_node") as uow:
+            await uow.search.put(
+                replace(BASE, ref_id="here", owner_id=owner, body="orchard", country_code="DE")
+            )
+            await uow.search.remove(SearchKind.PROFILE, "there")
+        page = await index.search(text="orchard")
+        assert [hit.ref_id for hit in page.hits] == ["here"]
+        assert {f.value: f.count for f in page.facets["country"]} == {"DE": 1}
+    finally:
+        await other.close()
+
+
+async def test_a_write_rolled_back_after_a_search_saw_it_is_forgotten(index: Index):
+    await index.put("kept", body="meadow")
+    owner = index.owners["kept"]
+    db = index.world.services.db
+    with pytest.raises(RuntimeError):
+        async with db.transaction("test.rolled_back") as uow:
+            await uow.search.put(replace(BASE, ref_id="ghost", owner_id=owner, body="meadow"))
+            page = await uow.search.search(
+                SearchRequest(text="meadow"), now=index.now(), cursor=None, limit=10
+            )
+            assert page.total == 2  # its own transaction sees the write
+            raise RuntimeError("roll back")
+    page = await index.search(text="meadow")
+    assert [hit.ref_id for hit in page.hits] == ["kept"] and page.total == 1
+    # The next committed write may reuse the rolled-back entry's id (SQLite).
+    await index.put("later", body="meadow", country_code="IT")
+    page = await index.search(text="meadow")
+    assert sorted(hit.ref_id for hit in page.hits) == ["kept", "later"]
+    assert {f.value: f.count for f in page.facets["country"]} == {"FR": 1, "IT": 1}
+
+
+async def test_a_node_whose_last_change_was_pruned_reloads(index: Index):
+    await index.put("first", body="lantern")
+    assert await index.refs(text="lantern") == ["first"]
+    async with index.world.services.db.transaction("test.prune") as uow:
+        await uow.session.execute(text_sql("DELETE FROM network_search_changes"))
+    await index.put("second", body="lantern", country_code="PL")
+    page = await index.search(text="lantern")
+    assert sorted(hit.ref_id for hit in page.hits) == ["first", "second"]
+    assert {f.value: f.count for f in page.facets["country"]} == {"FR": 1, "PL": 1}

@@ -6,9 +6,9 @@ import pytest
 
 from protocol.api.network import SearchKind
 from storage.search import SearchRequest, fold, tokens
-from storage.search.fts5 import tags_match, words_match
+from storage.search.fts5 import words_match
 from storage.search.plan import MAX_QUERY_WORDS, plan_search
-from storage.search.tsvector import tsquery_text
+from storage.search.tsvector import in_title, operands, tsquery_text
 
 
 @pytest.mark.parametrize(
@@ -78,17 +78,15 @@ def test_words_beyond_the_limit_are_dropped_and_no_prefix_applies():
     assert planned.prefix_last is False
 
 
-def test_fts5_expressions_quote_every_word_and_group_tags():
+def test_fts5_expression_quotes_every_word_and_leaves_tags_out_of_reach():
     planned = plan("Climat NEAR éco", countries=("FR", "DE"), languages=("en",))
     assert words_match(planned) == '{title_text body_text} : ("climat" "near" "eco"*)'
-    assert tags_match(planned.tag_groups) == (
-        'tags_text : ("c_fr" OR "c_de") AND tags_text : ("l_en")'
-    )
 
 
 def test_tsquery_uses_plain_operands_and_a_prefix_marker():
     assert tsquery_text(plan("and ora")) == "'and' & 'ora':*"
     assert tsquery_text(plan("!x & (y) ")) == "'x' & 'y'"
+    assert [in_title(o) for o in operands(plan("and ora"))] == ["'and':A", "'ora':*A"]
 
 
 def test_filters_become_tag_groups():
@@ -107,21 +105,6 @@ def test_filters_become_tag_groups():
         ("p_no",),
     )
     assert not planned.is_text
-
-
-def test_broad_filters_are_checked_on_rows_when_words_are_searched():
-    planned = plan(
-        "garden",
-        kind=SearchKind.PROFILE,
-        looking_for_partners=True,
-        countries=("FR",),
-        languages=("fr", "en"),
-        subjects=("history",),
-        school_types=("primary",),
-    )
-    assert planned.selective_groups == (("c_fr",), ("s_history",))
-    assert planned.row_filters == {"kind", "looking", "language", "school_type"}
-    assert plan("garden", languages=("fr",)).selective_groups == (("l_fr",),)
 
 
 def test_fingerprint_depends_on_the_question_not_the_time():

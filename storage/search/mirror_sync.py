@@ -1,0 +1,133 @@
+"""Keeps a node's :class:`~.mirror.DocumentMirror` equal to the database.
+
+Triggers log every insert, delete and change of a search document in
+``network_search_changes`` (migration 0007), in commit order. Before each
+search, the node reads the entries after the last one it applied (one
+indexed range read, usually returning just that entry) and reloads the rows
+of the documents they name, so a profile or post written on any node is
+found, and counted, by the next search on every node.
+
+The node reloads everything instead when it has no copy yet, when more
+changes wait than :data:`MAX_CHANGES`, or when the last entry it applied is
+gone or differs: pruned from the log, or rolled back (its transaction failed
+after the node read it) and its id reused. Changes are applied to a copy,
+so a search that already holds the mirror keeps a consistent one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..tables.network import SearchDoc
+from .mirror import DocumentMirror, MirroredDoc
+
+MAX_CHANGES = 5000
+"""Above this many waiting changes, one full reload is cheaper."""
+
+CHANGES = text(
+    "SELECT id, doc_id, nonce FROM network_search_changes WHERE id >= :start ORDER BY id LIMIT :n"
+)
+LAST_CHANGE = text("SELECT id, nonce FROM network_search_changes ORDER BY id DESC LIMIT 1")
+COLUMNS = (
+    SearchDoc.id,
+    SearchDoc.kind,
+    SearchDoc.country_code,
+    SearchDoc.school_type,
+    SearchDoc.looking_for_partners,
+    SearchDoc.owner_validated,
+    SearchDoc.expires_s,
+    SearchDoc.age_min,
+    SearchDoc.age_max,
+    SearchDoc.subjects,
+    SearchDoc.languages,
+    SearchDoc.wanted,
+    SearchDoc.length,
+)
+
+
+def json_terms(value: Any) -> tuple[str, ...]:
+    """A JSON array column, whichever way the driver returned it."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return tuple(value)
+
+
+def _doc(row: Any) -> MirroredDoc:
+    return MirroredDoc(
+        id=row[0],
+        kind=row[1],
+        country=row[2],
+        school_type=row[3],
+        looking=bool(row[4]),
+        validated=bool(row[5]),
+        expires_s=row[6],
+        age_min=row[7],
+        age_max=row[8],
+        subjects=json_terms(row[9]),
+        languages=json_terms(row[10]),
+        wanted=json_terms(row[11]),
+        length=row[12],
+    )
+
+
+class MirrorSync:
+    """One node's mirror of the search documents, brought up to date on demand."""
+
+    def __init__(self) -> None:
+        self._mirror: DocumentMirror | None = None
+        self._last: tuple[int, int] | None = None
+        """(id, nonce) of the last change applied; None while the log was empty."""
+        self._lock = asyncio.Lock()
+        self.reloads = 0
+        """How many full loads this node made (for tests and diagnostics)."""
+
+    async def current(self, conn: AsyncConnection) -> DocumentMirror:
+        """The mirror, with every change committed before this call applied."""
+        async with self._lock:
+            if self._mirror is None or not await self._catch_up(conn, self._mirror):
+                await self._reload(conn)
+            assert self._mirror is not None
+            return self._mirror
+
+    async def _catch_up(self, conn: AsyncConnection, mirror: DocumentMirror) -> bool:
+        """Apply the changes after the last one applied; False when a reload is due."""
+        start = 0 if self._last is None else self._last[0]
+        rows = (await conn.execute(CHANGES, {"start": start, "n": MAX_CHANGES + 2})).all()
+        if self._last is not None:
+            if not rows or (rows[0][0], rows[0][2]) != self._last:
+                return False
+            rows = rows[1:]
+        if not rows:
+            return True
+        if len(rows) > MAX_CHANGES:
+            return False
+        touched = {doc_id for _, doc_id, _ in rows}
+        docs = await self._read(conn, touched)
+        updated = mirror.copy()
+        updated.apply(docs, removed=touched - {doc.id for doc in docs})
+        self._mirror = updated
+        self._last = (rows[-1][0], rows[-1][2])
+        return True
+
+    async def _reload(self, conn: AsyncConnection) -> None:
+        # The log's end first: a change committed between the two reads is
+        # then in the documents read and applied again later, harmlessly.
+        last = (await conn.execute(LAST_CHANGE)).first()
+        mirror = DocumentMirror()
+        mirror.apply(await self._read(conn, None))
+        self._mirror = mirror
+        self._last = None if last is None else (last[0], last[1])
+        self.reloads += 1
+
+    @staticmethod
+    async def _read(conn: AsyncConnection, ids: Collection[int] | None) -> list[MirroredDoc]:
+        query = select(*COLUMNS)
+        if ids is not None:
+            query = query.where(SearchDoc.id.in_(sorted(ids)))
+        return [_doc(row) for row in (await conn.execute(query)).all()]
