@@ -41,6 +41,9 @@ from .sequencing import EventSequencer
 
 logger = logging.getLogger(__name__)
 
+SERVER_CLOSED = "server_closed"
+"""``closed_reason`` when the server closed the connection without a removal
+event: the account signed out or was disabled (the token is then refused)."""
 E = TypeVar("E", bound=BaseModel)
 TokenSource: TypeAlias = str | Callable[[], Awaitable[str]]
 UrlSource: TypeAlias = str | Callable[[], str]
@@ -119,7 +122,10 @@ class RealtimeClient:
         self.joins = 0
         """Successful joins, the first one included (reconnects add one each)."""
         self.closed_reason: str | None = None
-        """Why the server ended this participant's stay (kicked, banned, ended...)."""
+        """Why the server ended this participant's stay: the removal's reason
+        (kicked, banned...), ``ended``, ``denied``, or ``server_closed`` when the
+        server closed the connection without saying more (the account signed
+        out or was disabled)."""
 
     # -- state -------------------------------------------------------------
 
@@ -288,6 +294,16 @@ class RealtimeClient:
         self._joined.set()
 
     async def _on_disconnect(self, reason: Any = None) -> None:
+        if reason == socketio.AsyncClient.reason.SERVER_DISCONNECT:
+            # The server closed the session on purpose (the account signed
+            # out or was disabled, or a removal whose event came first):
+            # Socket.IO does not reconnect after that, so the stay is over.
+            # Whoever waits for a join hears it at once.
+            self.closed_reason = self.closed_reason or SERVER_CLOSED
+            self._sio.reconnection = False
+            self._join_error = NotConnected("the server closed the connection")
+            self._joined.set()
+            return
         self._joined.clear()
 
     async def _on_event(self, name: str, data: Any = None) -> None:

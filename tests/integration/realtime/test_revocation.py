@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from client_sdk import CommandFailed
+from client_sdk import CommandFailed, NotConnected
 from protocol.events.hands import RaiseHand
 from protocol.events.rooms import LockRoom
 from protocol.ids import UserId
@@ -20,18 +20,26 @@ async def test_signing_out_closes_the_accounts_sockets(live: Live) -> None:
     response = await live.http.post("/api/v1/auth/logout", headers=pupil.headers)
     assert response.status == 204
     await until(lambda: not kid.connected)
+    # The app learns why, and whoever waits for a join is told at once.
+    assert kid.closed_reason == "server_closed"
+    with pytest.raises(NotConnected):
+        await kid.wait_joined(timeout_s=1.0)
 
 
 async def test_a_disabled_pupil_is_disconnected(live: Live) -> None:
     teacher = await live.teacher()
     await live.join(teacher)
     pupil = await live.pupil(teacher)
-    kid = await live.join(pupil, reconnect=False)
+    kid = await live.join(pupil)  # reconnecting by itself after a lost link
     response = await live.http.post(
         f"/api/v1/pupils/{pupil.user_id}/enabled", json={"enabled": False}, headers=teacher.headers
     )
     assert response.status == 200, await response.text()
     await until(lambda: not kid.connected)
+    assert kid.closed_reason == "server_closed"
+    with pytest.raises(NotConnected):
+        await kid.wait_joined(timeout_s=1.0)
+    assert kid.joins == 1, "a closed session is not reopened"
 
 
 async def test_a_lost_revocation_is_caught_by_the_periodic_check(live: Live) -> None:
