@@ -20,7 +20,8 @@ What it does, for each target and each compression setting, in each run:
 
 Targets: ``node-ref`` (minimal Node socket.io 4, ``bench/fanout/ref_server.mjs``),
 ``py-ref`` (bare python-socketio on aiohttp, ``bench/fanout/ref_server.py``;
-``py-ref-uvloop`` when uvloop is installed), ``jumelage`` (``jumelage serve``)
+``py-ref-uvloop`` when uvloop is installed), ``jumelage`` (``jumelage serve``;
+``jumelage-uvloop`` the same on uvloop, ``realtime.event_loop``)
 and ``jumelage-2node`` (two ``jumelage serve`` through Redis and a shared
 PostgreSQL database, each room split across both). Compression ``on`` means
 the clients offer permessage-deflate as browsers do, and the servers accept it
@@ -80,7 +81,8 @@ START_TIMEOUT_S = 120.0
 ARRANGE_TIMEOUT_S = 900.0
 COMMAND_TIMEOUT_S = 180.0
 IDLE_LOCAL_ADDRESSES = [f"127.0.0.{i}" for i in range(2, 10)]
-JUMELAGE_TARGETS = ("jumelage", "jumelage-2node")
+JUMELAGE_TARGETS = ("jumelage", "jumelage-uvloop", "jumelage-2node")
+UVLOOP_TARGETS = ("py-ref-uvloop", "jumelage-uvloop")
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REFERENCE = "node-ref"
@@ -414,7 +416,14 @@ def jumelage_unavailable() -> str | None:
     return None
 
 
-TARGET_ORDER = ("node-ref", "py-ref", "py-ref-uvloop", "jumelage", "jumelage-2node")
+TARGET_ORDER = (
+    "node-ref",
+    "py-ref",
+    "py-ref-uvloop",
+    "jumelage",
+    "jumelage-uvloop",
+    "jumelage-2node",
+)
 
 
 class JumelageWorld:
@@ -539,7 +548,9 @@ def free_redis_db() -> int:
     raise RuntimeError("no empty Redis database among 1..15")
 
 
-def start_jumelage(children: Children, world: JumelageWorld, compress: bool) -> Server:
+def start_jumelage(
+    children: Children, world: JumelageWorld, compress: bool, *, event_loop: str = "asyncio"
+) -> Server:
     rooms = world.plan["rooms"]  # arranged (and migrated) before any node starts
     procs, urls = [], []
     for node in range(world.nodes):
@@ -549,6 +560,7 @@ def start_jumelage(children: Children, world: JumelageWorld, compress: bool) -> 
         # Our server refuses permessage-deflate unless this is on (its default: off).
         env["JUMELAGE_REALTIME__COMPRESSION"] = "true" if compress else "false"
         env["JUMELAGE_NODE_ID"] = f"bench-node-{node}"
+        env["JUMELAGE_REALTIME__EVENT_LOOP"] = event_loop
         proc = children.start(
             f"jumelage-{node}", [str(JUMELAGE), "serve"], core=SERVER_CORE, env=env, cwd=ROOT
         )
@@ -612,7 +624,8 @@ def start_target(bench: Bench, name: str, compress: bool) -> Server:
     if name == "py-ref-uvloop":
         return start_py_ref(children, compress, uvloop=True)
     nodes = 2 if name == "jumelage-2node" else 1
-    return start_jumelage(children, bench.world(nodes), compress)
+    event_loop = "uvloop" if name == "jumelage-uvloop" else "asyncio"
+    return start_jumelage(children, bench.world(nodes), compress, event_loop=event_loop)
 
 
 def stop_server(children: Children, server: Server) -> None:
@@ -987,7 +1000,7 @@ def available_targets(requested: Sequence[str]) -> tuple[list[str], dict[str, st
     for name in requested:
         if name not in TARGET_ORDER:
             raise SystemExit(f"unknown target {name}; choose among {', '.join(TARGET_ORDER)}")
-        if name == "py-ref-uvloop" and not _has_uvloop():
+        if name in UVLOOP_TARGETS and not _has_uvloop():
             skipped[name] = "uvloop is not installed in .venv"
         elif name in JUMELAGE_TARGETS and reason:
             skipped[name] = reason

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import logging
 import os
@@ -88,8 +89,25 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+async def _freeze_startup_heap(_: web.Application) -> None:
+    """Leave what exists once the server has started out of every later full
+    garbage collection.
+
+    Modules, classes, schemas, settings and services are about 170,000
+    objects that live as long as the process. A full collection walks every
+    tracked object: here about 120 ms of CPU per pass on a busy host, with
+    the event loop stopped, and a room's chat under load triggers one every
+    few seconds, each a latency spike far above the events' own cost.
+    Frozen, they are skipped; only what was made since is walked.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _serve(settings: Settings) -> None:
     app = build_app(settings)
+    # After the app's own startup (its cleanup contexts open the services first).
+    app.on_startup.append(_freeze_startup_heap)
     url = f"http://{settings.http.host}:{settings.http.port}"
 
     def announce(_: str) -> None:

@@ -140,6 +140,8 @@ class Dispatcher:
     ) -> None:
         self._realtime = realtime
         self.commands: dict[str, Command] = {}
+        self._counters: dict[tuple[str, str], Any] = {}
+        self._timers: dict[str, Any] = {}
         for table in tables:
             for declared in table.commands:
                 rate = (rates or {}).get(declared.rate.name, declared.rate)
@@ -184,9 +186,21 @@ class Dispatcher:
                 )
             )
         finally:
-            metrics = self._realtime.metrics
-            metrics.realtime_events.labels(label, outcome).inc()
-            metrics.realtime_ack_seconds.labels(label).observe(time.perf_counter() - started)
+            self._count(label, outcome, time.perf_counter() - started)
+
+    def _count(self, label: str, outcome: str, seconds: float) -> None:
+        # prometheus_client's ``labels`` takes a lock and builds a key on
+        # every call; each (command, outcome) child is looked up once (both
+        # sets are bounded: registered commands, error codes).
+        counter = self._counters.get((label, outcome))
+        if counter is None:
+            counter = self._realtime.metrics.realtime_events.labels(label, outcome)
+            self._counters[(label, outcome)] = counter
+        counter.inc()
+        timer = self._timers.get(label)
+        if timer is None:
+            timer = self._timers[label] = self._realtime.metrics.realtime_ack_seconds.labels(label)
+        timer.observe(seconds)
 
     async def _run(self, command: Command, conn: Connection, args: tuple[Any, ...]) -> Any:
         payload = _payload(args)

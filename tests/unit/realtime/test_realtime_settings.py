@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from typing import Any
 
 import pytest
+import uvloop
 
 from server.realtime import limits
 from server.realtime.loop import new_event_loop
@@ -51,3 +53,17 @@ def test_the_default_event_loop_is_asyncios() -> None:
     finally:
         loop.close()
         plain.close()
+
+
+def test_uvloop_when_configured() -> None:
+    loop = new_event_loop(RealtimeSettings(event_loop="uvloop"))
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+
+
+def test_uvloop_configured_but_not_installed_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ValueError, match="uvloop"):
+        RealtimeSettings(event_loop="uvloop")
