@@ -91,9 +91,16 @@ BENCH_LIMITS = {
     "JUMELAGE_REALTIME__CHAT_PER_S": "100000",
     "JUMELAGE_REALTIME__CONNECT_BURST": "100000",
     "JUMELAGE_REALTIME__CONNECT_PER_S": "100000",
+    "JUMELAGE_MODERATION__CHAT_BURST": "100000",
+    "JUMELAGE_MODERATION__CHAT_PER_S": "100000",
+    "JUMELAGE_MODERATION__ROOM_CHAT_BURST": "100000",
+    "JUMELAGE_MODERATION__ROOM_CHAT_PER_S": "100000",
 }
-"""Our server's per-user limits, raised so that one person may send a room's
-every message and open many connections (their defaults protect pupils)."""
+"""Our server's per-user and per-room limits (the realtime layer's and the
+moderation pipeline's), raised so that one person may send a room's every
+message and open many connections (their defaults protect pupils). Every
+message still crosses the whole moderation pipeline and is stored before it
+is sent."""
 
 
 @dataclass(frozen=True)

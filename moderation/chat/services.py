@@ -74,7 +74,9 @@ def build_moderation_gates(
     """The chat's and the space's gates, sharing the cluster's rate limiter."""
     terms = ProjectTerms(db=db, directory=directory, clock=clock, settings=settings)
     return ModerationGates(
-        chat=ModeratedChatGate(db=db, pipeline=build_pipeline(limiter), terms=terms),
+        chat=ModeratedChatGate(
+            db=db, pipeline=build_pipeline(limiter, settings.chat_limits()), terms=terms
+        ),
         space=SpaceGate(
             db=db, pipeline=build_pipeline(limiter, SPACE_LIMITS), terms=terms, clock=clock
         ),

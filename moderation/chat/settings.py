@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cluster import RateRule
+
+from ..settings import ModerationSettings
+
 MAX_RETENTION_DAYS = 3650
 
 
@@ -28,6 +32,26 @@ class ChatModerationSettings:
     """A project's own words are read again this often per node: a new word
     applies everywhere within this time."""
     max_project_terms: int = 200
+    chat_burst: int = 8
+    """Chat messages one participant (teachers too) may send at once in a room..."""
+    chat_per_s: float = 0.5
+    """...then this many a second. Raise both only for load tests
+    (bench/chat_fanout.py)."""
+    room_chat_burst: int = 120
+    """Pupils' messages a room may take at once, all together..."""
+    room_chat_per_s: float = 10.0
+    """...then this many a second: a flood cannot drown the room."""
+
+    def chat_limits(self) -> ModerationSettings:
+        """The chat pipeline's limits (``ModerationSettings``) with these rates."""
+        return ModerationSettings(
+            participant_rate=RateRule(
+                "chat.participant", capacity=self.chat_burst, refill_per_s=self.chat_per_s
+            ),
+            room_rate=RateRule(
+                "chat.room", capacity=self.room_chat_burst, refill_per_s=self.room_chat_per_s
+            ),
+        )
 
     def __post_init__(self) -> None:
         if not 1 <= self.retention_days <= MAX_RETENTION_DAYS:
@@ -38,3 +62,8 @@ class ChatModerationSettings:
             )
         if self.terms_cache_s < 0 or self.max_project_terms < 1:
             raise ValueError("moderation: terms_cache_s >= 0 and max_project_terms >= 1")
+        if (
+            min(self.chat_burst, self.room_chat_burst) < 1
+            or min(self.chat_per_s, self.room_chat_per_s) <= 0
+        ):
+            raise ValueError("moderation: chat limits must be >= 1 (burst) and > 0 (per_s)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from client_sdk import CommandFailed, ConnectRefused, RealtimeClient
-from protocol.events.chat import SendChat
+from protocol.events.chat import ChatMessagePosted, SendChat
 from tests.integration.realtime.live import Live
 
 CHAT_BURST = 3
@@ -25,9 +25,10 @@ LIMITS = {
         "connect_per_s": 0.1,
     }
 }
-pytestmark = pytest.mark.parametrize("live_settings", [LIMITS], indirect=True)
+configured = pytest.mark.parametrize("live_settings", [LIMITS], indirect=True)
 
 
+@configured
 async def test_a_pupil_past_the_configured_chat_limit_is_rate_limited(live: Live) -> None:
     teacher = await live.teacher()
     await live.join(teacher)
@@ -46,6 +47,7 @@ async def test_a_pupil_past_the_configured_chat_limit_is_rate_limited(live: Live
     await kid.send(SendChat(text="later"))
 
 
+@configured
 async def test_a_user_past_the_configured_connection_limit_is_refused(live: Live) -> None:
     teacher = await live.teacher()
     for _ in range(CONNECT_BURST):
@@ -55,3 +57,40 @@ async def test_a_user_past_the_configured_connection_limit_is_refused(live: Live
         await extra.connect()
     await extra.close()
     assert caught.value.code == "rate_limited"
+
+
+@pytest.mark.parametrize(
+    "live_settings",
+    [{"realtime": {"chat_burst": 1000, "chat_per_s": 1000}, "moderation": {"chat_burst": 2}}],
+    indirect=True,
+)
+async def test_the_moderation_chat_limit_is_a_setting_too(live: Live) -> None:
+    teacher = await live.teacher()
+    host = await live.join(teacher)
+    await host.send(SendChat(text="one"))
+    await host.send(SendChat(text="two"))
+    with pytest.raises(CommandFailed) as caught:
+        await host.send(SendChat(text="three"))
+    assert caught.value.details.get("reason") == "rate_limited"
+
+
+@pytest.mark.parametrize(
+    "live_settings",
+    [
+        {
+            "realtime": {"chat_burst": 1000, "chat_per_s": 1000},
+            "moderation": {"chat_burst": 1000, "chat_per_s": 1000},
+        }
+    ],
+    indirect=True,
+)
+async def test_raised_limits_let_one_teacher_send_a_burst_as_the_benchmark_does(
+    live: Live,
+) -> None:
+    teacher = await live.teacher()
+    host = await live.join(teacher)
+    kid = await live.join(await live.pupil(teacher))
+    for n in range(40):
+        await host.send(SendChat(text=f"message {n}"))
+    for n in range(40):
+        assert (await kid.next(ChatMessagePosted)).text == f"message {n}"
