@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -130,3 +131,19 @@ async def test_the_purge_runs_once_per_period_in_the_cluster(
 async def test_only_a_schools_admins_set_its_retention(rooms: ModeratedRooms) -> None:
     with pytest.raises(Forbidden):
         await rooms.moderation.retention.set_school_days(school_admin(SCHOOL_A), SCHOOL_B, 5)
+
+
+async def test_the_background_job_purges_at_start_and_stops_with_its_owner(
+    rooms: ModeratedRooms,
+) -> None:
+    await a_session(rooms)
+    rooms.clock.advance(31 * DAY_S)
+    retention = rooms.moderation.retention
+    async with retention.running():
+        async with asyncio.timeout(5):
+            while retention.runs == 0:  # noqa: ASYNC110 - polling a plain counter
+                await asyncio.sleep(0.01)
+    assert await texts_stored(rooms.db) == []
+    runs = retention.runs
+    await asyncio.sleep(0.05)
+    assert retention.runs == runs
