@@ -67,6 +67,19 @@ const referenceAdapter = {
   },
 };
 
+// Our chat goes through moderation: digits would make every message a phone
+// number candidate for the personal-data check, and one long run of "x" a
+// stretched word, which classroom chat is not. So the measured numbers travel
+// as consonants (digit d is LETTER_DIGITS[d]) and the padding is a sentence.
+const LETTER_DIGITS = "bcdfghjklm";
+const toLetters = (n) => [...String(n)].map((d) => LETTER_DIGITS[Number(d)]).join("");
+const fromLetters = (text) => Number([...text].map((c) => LETTER_DIGITS.indexOf(c)).join(""));
+const CHAT_WORDS = "we are reading a story about the river and the old bridge in our town ";
+const chatSentence = (length) =>
+  CHAT_WORDS.repeat(Math.ceil(length / CHAT_WORDS.length) + 1)
+    .slice(0, length)
+    .trim();
+
 // Our server, speaking docs/protocol.md (protocol 1): the join token travels
 // in the Socket.IO auth payload ({token, protocol: 1}, set by the
 // orchestrator), `room.join` answers {ok, data: {status}}, `chat.send`
@@ -82,7 +95,8 @@ const jumelageAdapter = {
     }
   },
   send(socket, room, payload) {
-    const text = `${payload.step} ${payload.seq} ${payload.ts} ${payload.pad}`;
+    const measured = [payload.step, payload.seq, Math.round(payload.ts * 1000)];
+    const text = `${measured.map(toLetters).join(" ")} ${chatSentence(payload.pad.length)}`;
     socket
       .emitWithAck("chat.send", { text, client_msg_id: `m${payload.step}-${payload.seq}` })
       .then(
@@ -96,7 +110,8 @@ const jumelageAdapter = {
     socket.on("chat.message_posted", (event) => {
       const parts = typeof event?.text === "string" ? event.text.split(" ", 3) : [];
       if (parts.length < 3) return;
-      onPayload({ step: Number(parts[0]), seq: Number(parts[1]), ts: Number(parts[2]) });
+      const [step, seq, micros] = parts.map(fromLetters);
+      onPayload({ step, seq, ts: micros / 1000 });
     });
   },
 };
