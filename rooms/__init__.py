@@ -9,15 +9,17 @@ participant on one connection) or a community ``Principal`` (HTTP).
 from .actors import RoomActor
 from .admission import JoinTicket
 from .attendance import AttendanceLine, AttendanceReport
-from .chat import (
+from .chat import ChatChange, ChatRoom
+from .directory import CommunityDirectory
+from .effects import EVICT_ALL, EVICT_CONN, EVICT_USER, GROUP, STAFF, UNGROUP, Effect
+from .errors import Banned, NotInRoom, PollClosed, RoomClosed, RoomFull, RoomLocked, TeacherAbsent
+from .gate import (
     CHAT_FIELD,
     EVERYONE,
     TEACHERS,
-    ChatChange,
     ChatDraft,
     ChatGate,
     ChatOutcome,
-    ChatRoom,
     ChatRoute,
     Notice,
     OpenGate,
@@ -26,9 +28,6 @@ from .chat import (
     person,
     posting,
 )
-from .directory import CommunityDirectory
-from .effects import EVICT_ALL, EVICT_CONN, EVICT_USER, GROUP, STAFF, UNGROUP, Effect
-from .errors import Banned, NotInRoom, PollClosed, RoomClosed, RoomFull, RoomLocked, TeacherAbsent
 from .model import Participant
 from .ports import MeetingRef, Member, MemberRole, NoMeetings, RoomDirectory
 from .services import RoomServices, build_room_services

@@ -2,8 +2,9 @@
 
 ``ChatService.send`` checks the sender (present on this connection, allowed
 to chat, not frozen by the teacher-absent failsafe), resolves the channel
-(the room or the sender's breakout group, the teachers, a pupil's thread with
-the teachers, a private message), hands the message to the ``ChatGate`` and
+(``rooms.gate.route_for``: the room or the sender's breakout group, the
+teachers, a pupil's thread with the teachers, a private message), hands the
+message to the ``ChatGate`` (``rooms.gate``) and
 appends ``chat.message_posted`` to the room's log, guarded by the exact
 records it checked: if a teacher muted the sender meanwhile, the message is
 refused rather than posted after the mute.
@@ -36,20 +37,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from cluster import Commit
-from protocol.api.grants import RoomRole
-from protocol.errors import CodedError, Forbidden, InvalidPayload, NotFound, Unavailable
-from protocol.events.base import ServerEvent
+from protocol.errors import CodedError, Forbidden, NotFound, Unavailable
 from protocol.events.chat import ChatChannel, ChatMessagePosted
-from protocol.ids import MessageId, ParticipantId, ProjectId, RoomId, SchoolId, UserId, new_id
+from protocol.ids import MessageId, ProjectId, RoomId, new_id
 
 from .actors import RoomActor, require_present
 from .errors import NotInRoom, RoomClosed, TeacherAbsent
+from .gate import (
+    CHAT_FIELD,
+    ChatDraft,
+    ChatGate,
+    ChatOutcome,
+    Notice,
+    Screened,
+    posting,
+    route_for,
+)
 from .kernel import MAX_ATTEMPTS, Change, Outgoing, RoomKernel
-from .model import ALL, STAFF, Audience, Participant, group_audience, user_audience
+from .model import Participant
 from .policy import effective, require_staff
 from .state import META, RoomView, decode_meta, decode_participant, participant_field
 from .views import at
@@ -57,161 +65,6 @@ from .views import at
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-CHAT_FIELD = "chat"
-"""The room state field holding the session's chat policy (moderation's text)."""
-EVERYONE: Audience = ALL
-TEACHERS: Audience = STAFF
-
-
-def person(user_id: str) -> Audience:
-    """The audience of one user's connections to the room."""
-    return user_audience(user_id)
-
-
-def group(group_id: str) -> Audience:
-    """The audience of one breakout group (and the teachers visiting it)."""
-    return group_audience(group_id)
-
-
-@dataclass(frozen=True, slots=True)
-class ChatRoute:
-    """Where a message goes: its channel and the people that channel names."""
-
-    channel: ChatChannel
-    sender_user_id: UserId
-    group_id: str | None = None
-    """``room`` in a breakout group: the group."""
-    peer_user_id: UserId | None = None
-    """``teachers``: the pupil whose thread it is (the sender, for a pupil); ``direct``:
-    the recipient."""
-    peer_participant_id: ParticipantId | None = None
-
-    def audiences(self) -> tuple[Audience, ...]:
-        """One audience per copy of the message, the teachers' copy first."""
-        if self.channel is ChatChannel.ROOM:
-            return (EVERYONE if self.group_id is None else group(self.group_id),)
-        if self.channel is ChatChannel.STAFF:
-            return (TEACHERS,)
-        assert self.peer_user_id is not None
-        if self.channel is ChatChannel.TEACHERS:
-            return (TEACHERS, person(self.peer_user_id))
-        return (person(self.sender_user_id), person(self.peer_user_id))
-
-    def copy_of(self, user_id: UserId, *, is_staff: bool) -> int:
-        """Which copy reaches ``user_id`` (its index in ``audiences``)."""
-        if self.channel is ChatChannel.TEACHERS and not is_staff:
-            return 1
-        if self.channel is ChatChannel.DIRECT and user_id != self.sender_user_id:
-            return 1
-        return 0
-
-
-@dataclass(frozen=True, slots=True)
-class ChatDraft:
-    """A message on its way, as the gate sees it."""
-
-    room_id: RoomId
-    session_id: str
-    project_id: ProjectId
-    message_id: MessageId
-    participant_id: ParticipantId
-    user_id: UserId
-    role: RoomRole
-    school_id: SchoolId | None
-    route: ChatRoute
-    text: str
-    client_msg_id: str | None
-    sent_at: datetime
-
-    @property
-    def group_id(self) -> str | None:
-        """The breakout group it goes to; None: not a group message."""
-        return self.route.group_id
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """An event for one audience, appended in the same commit as a change."""
-
-    audience: Audience
-    event: ServerEvent
-
-
-@dataclass(frozen=True, slots=True)
-class ChatOutcome:
-    """What became of a message."""
-
-    message_id: MessageId
-    seq: int | None
-    """The ``seq`` of the sender's copy of ``chat.message_posted``; None when held,
-    and for a repeated ``client_msg_id``."""
-    is_held: bool = False
-    is_duplicate: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Screened:
-    """The gate's answer for a message it let through or held."""
-
-    draft: ChatDraft
-    """The message to post (its text may have been changed)."""
-    is_held: bool = False
-    links_allowed: bool = False
-    notices: tuple[Notice, ...] = ()
-    """Appended with the message (or, when held, instead of it)."""
-    duplicate: ChatOutcome | None = None
-    """Set when the sender's ``client_msg_id`` was used before: nothing is appended."""
-
-
-class ChatGate(Protocol):
-    """The seat of the moderation pipeline: every message crosses it."""
-
-    async def initial_policy(self, room_id: RoomId, project_id: ProjectId) -> str | None:
-        """The chat policy a session starts with (None: the room keeps none)."""
-        ...
-
-    def admit(self, draft: ChatDraft, policy: str | None, now: float) -> None:
-        """Check the message against the room's chat policy (pure; every attempt).
-
-        Raises:
-            CodedError: The chat is locked, the sender muted...
-        """
-        ...
-
-    async def screen(self, draft: ChatDraft, policy: str | None) -> Screened:
-        """Decide a message's fate and store it, before anyone sees it (once).
-
-        Raises:
-            CodedError: The message is refused (rate limit, filter...); the
-                code reaches the sender in the error acknowledgement.
-        """
-        ...
-
-    async def withdraw(self, screened: Screened) -> None:
-        """Forget a screened message whose append failed (it was never sent)."""
-        ...
-
-
-class OpenGate:
-    """A ``ChatGate`` that lets every message through and stores nothing (tests)."""
-
-    async def initial_policy(self, room_id: RoomId, project_id: ProjectId) -> str | None:
-        return None
-
-    def admit(self, draft: ChatDraft, policy: str | None, now: float) -> None:
-        return None
-
-    async def screen(self, draft: ChatDraft, policy: str | None) -> Screened:
-        return Screened(draft)
-
-    async def withdraw(self, screened: Screened) -> None:
-        return None
-
-
-def posting(route: ChatRoute, event: ChatMessagePosted) -> list[Notice]:
-    """The copies of ``event`` that ``route`` sends, in the order of ``route.audiences``."""
-    return [Notice(audience, event) for audience in route.audiences()]
 
 
 @dataclass(frozen=True)
@@ -243,58 +96,6 @@ class ChatChange(Generic[T]):
     policy: str | None = None
     """The session's new chat policy; None leaves it."""
     notices: list[Notice] = field(default_factory=list)
-
-
-def _route(sender: Participant, channel: ChatChannel, target: Participant | None) -> ChatRoute:
-    """Where a message from ``sender`` on ``channel`` goes.
-
-    Raises:
-        InvalidPayload: A recipient missing, unexpected or oneself.
-        Forbidden: A pupil in the teachers' channel; a teacher in a private one.
-    """
-    if channel is ChatChannel.ROOM or channel is ChatChannel.STAFF:
-        if target is not None:
-            raise InvalidPayload(
-                "to_participant_id is for direct and teachers messages",
-                details={"field": "to_participant_id"},
-            )
-        if channel is ChatChannel.STAFF:
-            if not sender.is_staff:
-                raise Forbidden("only teachers write in the teachers' channel")
-            return ChatRoute(channel, sender.user_id)
-        return ChatRoute(channel, sender.user_id, group_id=sender.group_id)
-    if channel is ChatChannel.TEACHERS:
-        if sender.is_staff:
-            if target is None or target.is_staff:
-                raise InvalidPayload(
-                    "name the pupil whose thread this is", details={"field": "to_participant_id"}
-                )
-            owner = target
-        else:
-            if target is not None and target.participant_id != sender.participant_id:
-                raise InvalidPayload(
-                    "a pupil writes in their own thread only",
-                    details={"field": "to_participant_id"},
-                )
-            owner = sender
-        return ChatRoute(
-            channel,
-            sender.user_id,
-            peer_user_id=owner.user_id,
-            peer_participant_id=owner.participant_id,
-        )
-    if target is None or target.participant_id == sender.participant_id:
-        raise InvalidPayload(
-            "name someone else to write to", details={"field": "to_participant_id"}
-        )
-    if sender.is_staff or target.is_staff:
-        raise Forbidden("private messages are between pupils; teachers use the teachers' thread")
-    return ChatRoute(
-        channel,
-        sender.user_id,
-        peer_user_id=target.user_id,
-        peer_participant_id=target.participant_id,
-    )
 
 
 def _posted(screened: Screened) -> list[Notice]:
@@ -405,7 +206,7 @@ class ChatService:
                     user_id=sender.user_id,
                     role=sender.role,
                     school_id=sender.school_id,
-                    route=_route(sender, channel, target),
+                    route=route_for(sender, channel, target),
                     text=text,
                     client_msg_id=client_msg_id,
                     sent_at=sent_at,

@@ -14,8 +14,9 @@ from storage import Database
 from .admission import Admission
 from .attendance import AttendanceBook, AttendanceReports
 from .breakouts import BreakoutService
-from .chat import ChatGate, ChatService, OpenGate
+from .chat import ChatService
 from .controls import ControlService
+from .gate import ChatGate, OpenGate
 from .hands import HandService
 from .kernel import RoomKernel
 from .lobby import LobbyService

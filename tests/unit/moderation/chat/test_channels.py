@@ -7,6 +7,7 @@ import pytest
 
 from moderation.chat import PolicyChanges
 from moderation.chat.errors import DirectMessagesOff
+from protocol.api.grants import RoomRole
 from protocol.errors import Forbidden, InvalidPayload, NotFound
 from protocol.events.chat import ChatChannel
 from tests.unit.moderation.chat.harness import POSTED, ModeratedRooms, data_of
@@ -125,3 +126,18 @@ async def test_history_pages_backwards_oldest_first_within_a_page(rooms: Moderat
     ]
     with pytest.raises(NotFound):
         await history.page(kid.actor, "not-a-message", 3)
+
+
+async def test_an_observer_never_writes_privately_to_a_pupil(rooms: ModeratedRooms) -> None:
+    teacher = await rooms.seat_teacher()
+    kid = await rooms.seat_pupil()
+    visitor = await rooms.join(await rooms.teacher(), role=RoomRole.OBSERVER)
+    await rooms.moderation.sanctions.set_policy(teacher.actor, PolicyChanges(direct_messages=True))
+    with pytest.raises(Forbidden):
+        await rooms.services.chat.send(
+            visitor, "hi there", None, channel=DIRECT, to=kid.actor.participant_id
+        )
+    with pytest.raises(Forbidden):
+        await rooms.services.chat.send(
+            kid.actor, "hi there", None, channel=DIRECT, to=visitor.participant_id
+        )
