@@ -12,19 +12,23 @@ word those with it in the title (``{title_text} : ...``), each list folded
 into one string by ``group_concat`` (one value to fetch instead of a row per
 document). The filters reach SQLite as one byte per document id, 1 for the
 candidates, read with ``substr`` on a blob (constant time per match, unlike a
-join to the document rows or an ``IN`` list), so no filter needs the
-full-text index and the index's work is only the words' posting lists.
+join to the document rows or an ``IN`` list). Filters that keep few
+documents are also added to the query as tags (``AND tags_text : ("c_fr")``),
+so fewer matches reach that check. (bm25 would read every tag's whole
+posting list to weigh it, but the order of results is not FTS5's.)
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .index import Params, SqlSearchIndex, TextMatch
+from .index import SqlSearchIndex, TextMatch
 from .plan import QueryPlan
+from .reader import Params, Reader, aiosqlite_reader
 
 FTS = "network_search_fts"
 KEPT = f"substr(:keep, {FTS}.rowid + 1, 1) = x'01'"
@@ -38,9 +42,14 @@ def phrases(plan: QueryPlan) -> list[str]:
     return quoted
 
 
-def words_match(plan: QueryPlan) -> str:
-    """The FTS5 query: every word, in the title or the body."""
-    return "{title_text body_text} : (" + " ".join(phrases(plan)) + ")"
+def words_match(plan: QueryPlan, groups: Sequence[Sequence[str]] = ()) -> str:
+    """The FTS5 query: every word, in the title or the body, and a tag of each group."""
+    return "{title_text body_text} : (" + " ".join(phrases(plan)) + ")" + tags_match(groups)
+
+
+def tags_match(groups: Sequence[Sequence[str]]) -> str:
+    """`` AND tags_text : ("t1" OR "t2")`` per tag group (tags never contain quotes)."""
+    return "".join(' AND tags_text : ("' + '" OR "'.join(group) + '")' for group in groups if group)
 
 
 def _ids(joined: str | None) -> list[int]:
@@ -50,18 +59,30 @@ def _ids(joined: str | None) -> list[int]:
 class Fts5SearchIndex(SqlSearchIndex):
     """SQLite's implementation of the search index."""
 
-    async def _match(self, conn: AsyncConnection, plan: QueryPlan, keep: bytes) -> TextMatch:
-        params: Params = {"keep": keep, "words": words_match(plan)}
+    narrowing_share = 0.2
+    """Measured at 100,000 profiles: FTS5 reads both posting lists of an AND,
+    so ANDing "cli"* (58,000 documents) with a third of the documents costs
+    about the checks it spares; a country with a sixth of them halves the
+    statement's time."""
+
+    async def _reader(self, conn: AsyncConnection) -> Reader:
+        return await aiosqlite_reader(conn)
+
+    async def _match(
+        self, read: Reader, plan: QueryPlan, keep: bytes, narrowing: Sequence[Sequence[str]]
+    ) -> TextMatch:
+        params: Params = {"keep": keep, "words": words_match(plan, narrowing)}
         parts = [f"SELECT -1, group_concat(rowid) FROM {FTS} WHERE {FTS} MATCH :words AND {KEPT}"]
         for index, phrase in enumerate(phrases(plan)):
-            params[f"title{index}"] = "{title_text} : (" + phrase + ")"
+            params[f"title{index}"] = "{title_text} : (" + phrase + ")" + tags_match(narrowing)
             parts.append(
                 f"SELECT {index}, group_concat(rowid) FROM {FTS} "
                 f"WHERE {FTS} MATCH :title{index} AND {KEPT}"
             )
-        rows = await conn.execute(text(" UNION ALL ".join(parts)), params)
+        rows = await read(" UNION ALL ".join(parts), params)
         found = {int(part): _ids(joined) for part, joined in rows}
-        return TextMatch(found[-1], [found[index] for index in range(len(plan.words))])
+        titled = [found[index] for index in range(len(plan.words))]
+        return TextMatch(found[-1], titled, only_candidates=True)
 
     async def rebuild(self) -> None:
         await self._session.execute(text(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')"))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from protocol.api.network import SearchKind
@@ -49,19 +49,18 @@ from .ranking import (
     newest_first,
     title_tiers,
 )
+from .reader import Params, Reader, in_list
 
 SUMMARY_LEN = 300
-HITS = text(
+HITS = (
     "SELECT d.id, d.kind, d.ref_id, d.owner_id, d.country_code, d.school_type, d.subjects, "
     "d.languages, d.age_min, d.age_max, d.looking_for_partners, d.expires_s, "
     "t.display_title, t.summary, t.school_name, t.city "
     "FROM network_search_docs AS d JOIN network_search_texts AS t ON t.doc_id = d.id "
-    "WHERE d.id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
+    "WHERE d.id IN "
+)
 """What a result shows (plain SQL: for a 20-row page, building and processing
 an ORM or Core select cost more than running it)."""
-
-Params = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +72,8 @@ class TextMatch:
     the filters exclude; they are dropped afterwards)."""
     in_title: Sequence[Sequence[int]]
     """Per word, documents with it in their title (among the engine's matches)."""
+    only_candidates: bool = False
+    """Whether ``ids`` holds candidates only (the engine applied ``keep``)."""
 
 
 def _epoch(moment: datetime | None) -> int | None:
@@ -111,12 +112,40 @@ def document_rows(doc: SearchDocument) -> tuple[dict[str, Any], dict[str, Any]]:
     return facets, texts
 
 
+def _hit(row: Sequence[Any], relevance: float) -> SearchHit:
+    """A result from a row of :data:`HITS`."""
+    (_, kind, ref_id, owner_id, country, school_type, subjects, languages) = row[:8]
+    (age_min, age_max, looking, expires_s, title, summary, school, city) = row[8:]
+    return SearchHit(
+        kind=SearchKind(kind),
+        ref_id=ref_id,
+        owner_id=owner_id,
+        title=title,
+        summary=summary,
+        school_name=school,
+        city=city,
+        country_code=country,
+        school_type=school_type,
+        subjects=json_terms(subjects),
+        languages=json_terms(languages),
+        age_min=age_min,
+        age_max=age_max,
+        looking_for_partners=bool(looking),
+        expires_at=None if expires_s is None else datetime.fromtimestamp(expires_s, UTC),
+        relevance=relevance,
+    )
+
+
 class SqlSearchIndex(ABC):
     """Partner search over ``network_search_docs``; one subclass per engine.
 
     Args:
         mirror: The node's mirror of the documents (one per database).
     """
+
+    narrowing_share = 0.2
+    """A filter that keeps at most this share of the documents goes into the
+    full-text query (see :meth:`_match`); each engine sets where it pays."""
 
     def __init__(self, session: AsyncSession, mirror: MirrorSync) -> None:
         self._session = session
@@ -171,13 +200,22 @@ class SqlSearchIndex(ABC):
         """
         plan = plan_search(request, int(now.timestamp()))
         after = self._read_cursor(cursor, plan)
-        # Reads go through the connection: the ORM session adds nothing here.
-        conn = await self._session.connection()
-        mirror = await self._mirror.current(conn)
-        candidates = mirror.candidates(plan.request, plan.now_s)
+        read = await self._reader(await self._session.connection())
+        mirror = await self._mirror.current(read)
+        passing = mirror.filter_sets(plan.request)
+        candidates = mirror.visible(plan.now_s)
+        for one_filter in passing.values():
+            candidates &= one_filter
         ids: Sequence[int] | None = None
         if plan.is_text:
-            found, ids, keys = await self._ranked(conn, plan, mirror, candidates, after, limit + 1)
+            narrowing = tuple(
+                group.tags
+                for group in plan.filters
+                if passing[group.name].bit_count() <= self.narrowing_share * mirror.count
+            )
+            found, ids, keys = await self._ranked(
+                read, plan, narrowing, mirror, candidates, after, limit + 1
+            )
         else:
             found = candidates
             after_id = None if after is None else after.doc_id
@@ -188,7 +226,7 @@ class SqlSearchIndex(ABC):
             next_cursor = self._cursor(keys[-1], plan)
         page = [(key.doc_id, key.relevance() if plan.is_text else 0.0) for key in keys]
         return SearchPage(
-            hits=await self._hits(conn, page),
+            hits=await self._hits(read, page),
             next_cursor=next_cursor,
             total=found.bit_count(),
             facets=mirror.facets(found, ids),
@@ -196,19 +234,22 @@ class SqlSearchIndex(ABC):
 
     async def _ranked(
         self,
-        conn: AsyncConnection,
+        read: Reader,
         plan: QueryPlan,
+        narrowing: Sequence[Sequence[str]],
         mirror: DocumentMirror,
         candidates: int,
         after: RankKey | None,
         count: int,
-    ) -> tuple[int, list[int], list[RankKey]]:
+    ) -> tuple[int, Sequence[int], list[RankKey]]:
         """The documents with the words among ``candidates`` (as a set and as
         ids), and the page's keys."""
         keep = bitsets.unpack(candidates, mirror.size)
-        match = await self._match(conn, plan, keep)
+        match = await self._match(read, plan, keep, narrowing)
         size = len(keep)
-        ids = [doc_id for doc_id in match.ids if doc_id < size and keep[doc_id]]
+        ids = match.ids
+        if not match.only_candidates:
+            ids = [doc_id for doc_id in ids if doc_id < size and keep[doc_id]]
         found = bitsets.from_ids(ids) if ids else 0
         if len(ids) <= FEW:
             titled = [frozenset(titles) for titles in match.in_title]
@@ -237,47 +278,33 @@ class SqlSearchIndex(ABC):
             raise InvalidPayload("this cursor belongs to another search; start again without it")
         return RankKey(in_title, length, doc_id)
 
-    async def _hits(
-        self, conn: AsyncConnection, page: Sequence[tuple[int, float]]
-    ) -> tuple[SearchHit, ...]:
+    @staticmethod
+    async def _hits(read: Reader, page: Sequence[tuple[int, float]]) -> tuple[SearchHit, ...]:
         if not page:
             return ()
-        rows = await conn.execute(HITS, {"ids": [doc_id for doc_id, _ in page]})
-        found = {row.id: row for row in rows.all()}
+        params: Params = {}
+        sql = HITS + in_list("id", [doc_id for doc_id, _ in page], params)
+        found = {row[0]: row for row in await read(sql, params)}
         return tuple(
-            self._hit(found[doc_id], relevance) for doc_id, relevance in page if doc_id in found
-        )
-
-    @staticmethod
-    def _hit(row: Any, relevance: float) -> SearchHit:
-        return SearchHit(
-            kind=SearchKind(row.kind),
-            ref_id=row.ref_id,
-            owner_id=row.owner_id,
-            title=row.display_title,
-            summary=row.summary,
-            school_name=row.school_name,
-            city=row.city,
-            country_code=row.country_code,
-            school_type=row.school_type,
-            subjects=json_terms(row.subjects),
-            languages=json_terms(row.languages),
-            age_min=row.age_min,
-            age_max=row.age_max,
-            looking_for_partners=bool(row.looking_for_partners),
-            expires_at=None
-            if row.expires_s is None
-            else datetime.fromtimestamp(row.expires_s, UTC),
-            relevance=relevance,
+            _hit(found[doc_id], relevance) for doc_id, relevance in page if doc_id in found
         )
 
     # -- what each engine supplies ------------------------------------------
 
     @abstractmethod
-    async def _match(self, conn: AsyncConnection, plan: QueryPlan, keep: bytes) -> TextMatch:
+    async def _reader(self, conn: AsyncConnection) -> Reader:
+        """How this engine's reads run on the transaction's connection."""
+
+    @abstractmethod
+    async def _match(
+        self, read: Reader, plan: QueryPlan, keep: bytes, narrowing: Sequence[Sequence[str]]
+    ) -> TextMatch:
         """The documents that contain the plan's words.
 
         Args:
             keep: One byte per document id, 1 for the candidates (the filters
                 passed): the engine may use it to skip the others.
+            narrowing: The tag groups of the filters that keep few documents
+                (a document needs a tag of each): the engine may add them to
+                its full-text query, whose index intersects them cheaply.
         """

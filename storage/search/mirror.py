@@ -232,14 +232,25 @@ class DocumentMirror:
         """The visible documents that pass every filter of ``request``.
 
         Visible: the owner is validated and the document has not expired.
-        Values of one filter are alternatives; filters combine. Ages: the
-        document's pupils' range must overlap the asked one.
         """
-        found = self._validated & ~self._expiry.expired(now_s)
+        found = self.visible(now_s)
+        for passing in self.filter_sets(request).values():
+            found &= passing
+        return found
+
+    def visible(self, now_s: int) -> int:
+        """Documents of validated owners that have not expired by ``now_s``."""
+        return self._validated & ~self._expiry.expired(now_s)
+
+    def filter_sets(self, request: SearchRequest) -> dict[str, int]:
+        """Per filter of ``request`` (named as in :func:`.documents.filter_groups`),
+        the documents that pass it. Values of one filter are alternatives;
+        ages pass when the document's pupils' range overlaps the asked one."""
+        sets: dict[str, int] = {}
         if request.kind is not None:
-            found &= self._one("kind", request.kind.value)
+            sets["kind"] = self._one("kind", request.kind.value)
         if request.open_to is not None:
-            found &= self._any("wanted", [request.open_to.upper(), ANY_COUNTRY])
+            sets["open_to"] = self._any("wanted", [request.open_to.upper(), ANY_COUNTRY])
         for name, wanted in (
             ("country", [c.upper() for c in request.countries]),
             ("subject", [s.lower() for s in request.subjects]),
@@ -247,16 +258,18 @@ class DocumentMirror:
             ("school_type", list(request.school_types)),
         ):
             if wanted:
-                found &= self._any(name, wanted)
-        if request.age_min is not None:
-            low = request.age_min
-            found &= self._any("age_max", [a for a in self._sets["age_max"] if _int(a) >= low])
-        if request.age_max is not None:
-            high = request.age_max
-            found &= self._any("age_min", [a for a in self._sets["age_min"] if _int(a) <= high])
+                sets[name] = self._any(name, wanted)
         if request.looking_for_partners is not None:
-            found &= self._one("looking", request.looking_for_partners)
-        return found
+            sets["looking"] = self._one("looking", request.looking_for_partners)
+        if request.age_min is not None or request.age_max is not None:
+            low, high = request.age_min, request.age_max
+            ages = self._present
+            if low is not None:
+                ages &= self._any("age_max", [a for a in self._sets["age_max"] if _int(a) >= low])
+            if high is not None:
+                ages &= self._any("age_min", [a for a in self._sets["age_min"] if _int(a) <= high])
+            sets["age"] = ages
+        return sets
 
     def facets(
         self, found: int, ids: Sequence[int] | None = None

@@ -21,33 +21,19 @@ import json
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ..tables.network import SearchDoc
 from .mirror import DocumentMirror, MirroredDoc
+from .reader import Params, Reader, in_list
 
 MAX_CHANGES = 5000
 """Above this many waiting changes, one full reload is cheaper."""
 
-CHANGES = text(
+CHANGES = (
     "SELECT id, doc_id, nonce FROM network_search_changes WHERE id >= :start ORDER BY id LIMIT :n"
 )
-LAST_CHANGE = text("SELECT id, nonce FROM network_search_changes ORDER BY id DESC LIMIT 1")
-COLUMNS = (
-    SearchDoc.id,
-    SearchDoc.kind,
-    SearchDoc.country_code,
-    SearchDoc.school_type,
-    SearchDoc.looking_for_partners,
-    SearchDoc.owner_validated,
-    SearchDoc.expires_s,
-    SearchDoc.age_min,
-    SearchDoc.age_max,
-    SearchDoc.subjects,
-    SearchDoc.languages,
-    SearchDoc.wanted,
-    SearchDoc.length,
+LAST_CHANGE = "SELECT id, nonce FROM network_search_changes ORDER BY id DESC LIMIT 1"
+DOCUMENTS = (
+    "SELECT id, kind, country_code, school_type, looking_for_partners, owner_validated, "
+    "expires_s, age_min, age_max, subjects, languages, wanted, length FROM network_search_docs"
 )
 
 
@@ -87,18 +73,18 @@ class MirrorSync:
         self.reloads = 0
         """How many full loads this node made (for tests and diagnostics)."""
 
-    async def current(self, conn: AsyncConnection) -> DocumentMirror:
+    async def current(self, read: Reader) -> DocumentMirror:
         """The mirror, with every change committed before this call applied."""
         async with self._lock:
-            if self._mirror is None or not await self._catch_up(conn, self._mirror):
-                await self._reload(conn)
+            if self._mirror is None or not await self._catch_up(read, self._mirror):
+                await self._reload(read)
             assert self._mirror is not None
             return self._mirror
 
-    async def _catch_up(self, conn: AsyncConnection, mirror: DocumentMirror) -> bool:
+    async def _catch_up(self, read: Reader, mirror: DocumentMirror) -> bool:
         """Apply the changes after the last one applied; False when a reload is due."""
         start = 0 if self._last is None else self._last[0]
-        rows = (await conn.execute(CHANGES, {"start": start, "n": MAX_CHANGES + 2})).all()
+        rows = await read(CHANGES, {"start": start, "n": MAX_CHANGES + 2})
         if self._last is not None:
             if not rows or (rows[0][0], rows[0][2]) != self._last:
                 return False
@@ -108,26 +94,28 @@ class MirrorSync:
         if len(rows) > MAX_CHANGES:
             return False
         touched = {doc_id for _, doc_id, _ in rows}
-        docs = await self._read(conn, touched)
+        docs = await self._read(read, touched)
         updated = mirror.copy()
         updated.apply(docs, removed=touched - {doc.id for doc in docs})
         self._mirror = updated
         self._last = (rows[-1][0], rows[-1][2])
         return True
 
-    async def _reload(self, conn: AsyncConnection) -> None:
+    async def _reload(self, read: Reader) -> None:
         # The log's end first: a change committed between the two reads is
         # then in the documents read and applied again later, harmlessly.
-        last = (await conn.execute(LAST_CHANGE)).first()
+        found = await read(LAST_CHANGE, {})
+        last = found[0] if found else None
         mirror = DocumentMirror()
-        mirror.apply(await self._read(conn, None))
+        mirror.apply(await self._read(read, None))
         self._mirror = mirror
         self._last = None if last is None else (last[0], last[1])
         self.reloads += 1
 
     @staticmethod
-    async def _read(conn: AsyncConnection, ids: Collection[int] | None) -> list[MirroredDoc]:
-        query = select(*COLUMNS)
+    async def _read(read: Reader, ids: Collection[int] | None) -> list[MirroredDoc]:
+        params: Params = {}
+        sql = DOCUMENTS
         if ids is not None:
-            query = query.where(SearchDoc.id.in_(sorted(ids)))
-        return [_doc(row) for row in (await conn.execute(query)).all()]
+            sql += " WHERE id IN " + in_list("id", sorted(ids), params)
+        return [_doc(row) for row in await read(sql, params)]

@@ -78,9 +78,13 @@ def test_words_beyond_the_limit_are_dropped_and_no_prefix_applies():
     assert planned.prefix_last is False
 
 
-def test_fts5_expression_quotes_every_word_and_leaves_tags_out_of_reach():
+def test_fts5_expression_quotes_every_word_and_adds_narrowing_tag_groups():
     planned = plan("Climat NEAR éco", countries=("FR", "DE"), languages=("en",))
     assert words_match(planned) == '{title_text body_text} : ("climat" "near" "eco"*)'
+    assert words_match(planned, [("c_fr", "c_de"), ("l_en",)]) == (
+        '{title_text body_text} : ("climat" "near" "eco"*)'
+        ' AND tags_text : ("c_fr" OR "c_de") AND tags_text : ("l_en")'
+    )
 
 
 def test_tsquery_uses_plain_operands_and_a_prefix_marker():

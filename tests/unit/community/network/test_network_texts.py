@@ -85,6 +85,10 @@ def test_profile_document_carries_labels_school_and_facets():
         "s_mathematics",
         "l_pl",
         "l_en",
+        "a_7",
+        "a_8",
+        "a_9",
+        "a_10",
     ]
 
 
@@ -112,4 +116,4 @@ def test_post_document_looks_for_partners_and_keeps_wanted_countries():
     assert doc.looking_for_partners and doc.expires_at == now
     assert len(doc.summary) == 300 and doc.summary.endswith("…")
     assert "Łucja Wiśniewska" in doc.body
-    assert document_tags(doc)[-1] == "w_any"
+    assert document_tags(doc)[-4:] == ["w_any", "a_8", "a_9", "a_10"]
