@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from .mirror import DocumentMirror, MirroredDoc
@@ -44,7 +44,7 @@ def json_terms(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _doc(row: Any) -> MirroredDoc:
+def _doc(row: Sequence[Any], terms: Callable[[Any], tuple[str, ...]]) -> MirroredDoc:
     return MirroredDoc(
         id=row[0],
         kind=row[1],
@@ -55,9 +55,9 @@ def _doc(row: Any) -> MirroredDoc:
         expires_s=row[6],
         age_min=row[7],
         age_max=row[8],
-        subjects=json_terms(row[9]),
-        languages=json_terms(row[10]),
-        wanted=json_terms(row[11]),
+        subjects=terms(row[9]),
+        languages=terms(row[10]),
+        wanted=terms(row[11]),
         length=row[12],
     )
 
@@ -118,4 +118,16 @@ class MirrorSync:
         sql = DOCUMENTS
         if ids is not None:
             sql += " WHERE id IN " + in_list("id", sorted(ids), params)
-        return [_doc(row) for row in await read(sql, params)]
+        # The same few thousand lists of subjects and languages recur: parse
+        # each once (decoding JSON was half of loading 120,000 documents).
+        parsed: dict[Any, tuple[str, ...]] = {}
+
+        def terms(value: Any) -> tuple[str, ...]:
+            if isinstance(value, list):
+                return tuple(value)
+            found = parsed.get(value)
+            if found is None:
+                found = parsed[value] = json_terms(value)
+            return found
+
+        return [_doc(row, terms) for row in await read(sql, params)]
