@@ -59,6 +59,10 @@ class Channels:
         """Sockets in a group."""
         return len(self._members.get(channel, ()))
 
+    def sids(self, channel: str) -> frozenset[str]:
+        """The Socket.IO sids of a group's sockets."""
+        return frozenset(self._members.get(channel, ()))
+
     def send(self, channel: str, name: str, payload: str) -> int:
         """Send one event to every socket of a group.
 

@@ -308,9 +308,9 @@ class RoomMachine(RuleBasedStateMachine):
         problems: list[str] = []
         seen: set[str] = set()
         for index, node in enumerate(self.nodes):
-            groups = node.realtime.sio.manager.rooms.get("/", {})
-            in_room = set(groups.get(room_channel(room), {}))
-            in_staff = set(groups.get(staff_channel(room), {}))
+            groups = node.realtime.channels
+            in_room = groups.sids(room_channel(room))
+            in_staff = groups.sids(staff_channel(room))
             local = node.realtime.connections.in_room(room)
             for conn in local:
                 member = present.get(conn.participant_id or "")

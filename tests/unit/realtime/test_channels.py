@@ -45,9 +45,11 @@ def test_leaving_empties_and_forgets_a_group() -> None:
     channels.enter("room:1", "a", box)
     channels.enter("room:1", "a", box)
     assert channels.count("room:1") == 1
+    assert channels.sids("room:1") == {"a"}
     channels.leave("room:1", "a")
     channels.leave("room:1", "a")
     channels.leave("room:9", "a")
     assert channels.count("room:1") == 0
+    assert channels.sids("room:1") == frozenset()
     assert channels.send("room:1", "demo.happened", "{}") == 0
     assert box.frames == []
