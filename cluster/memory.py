@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import math
 from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Self
@@ -24,13 +23,13 @@ from .fanout import DEFAULT_MAX_QUEUED, Fanout, QueueSubscription
 from .messages import ClusterMessage, encode_message
 from .ports import Clock
 from .rates import (
+    ALLOWED_DECISIONS as _ALLOWED,
     TOKEN_EPSILON,
     RateDecision,
     RateRule,
     allowed_decision,
     check_hit,
     check_hits,
-    to_ms,
 )
 
 logger = logging.getLogger(__name__)
@@ -151,10 +150,11 @@ class InMemoryRateLimiter:
     Buckets untouched for longer than their full-refill time are forgotten, a
     few per call, oldest first.
 
-    The bucket arithmetic is ``cluster.rates.take``, inlined on plain tuples:
-    every chat message takes two or three buckets here, and building the
-    frozen ``BucketState`` and ``RateDecision`` of each hit cost more than the
-    arithmetic itself.
+    The bucket arithmetic is ``cluster.rates.take``, inlined on a mutable
+    ``[tokens, reading in ms, reading in ms when full]`` per bucket: every chat message takes two
+    or three buckets here, and building the frozen ``BucketState`` and
+    ``RateDecision`` of each hit cost more than the arithmetic itself. (Tokens
+    are never negative, so ``int`` is the ``math.floor`` of ``take``.)
 
     Args:
         clock: Source of time.
@@ -162,9 +162,10 @@ class InMemoryRateLimiter:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        # (rule name, key) -> (tokens, reading in ms of the latest hit,
-        # reading in ms after which it is full), ordered by latest hit.
-        self._buckets: collections.OrderedDict[tuple[str, str], tuple[float, int, int]] = (
+        # (rule name, key) -> [tokens, reading in ms of the latest hit, reading
+        # in ms after which it is full], ordered by latest hit (each hit moves
+        # its bucket to the end).
+        self._buckets: collections.OrderedDict[tuple[str, str], list[float]] = (
             collections.OrderedDict()
         )
 
@@ -191,40 +192,42 @@ class InMemoryRateLimiter:
 
     def _take(self, checks: Sequence[tuple[RateRule, str, int]]) -> list[RateDecision]:
         """Refill every bucket, then charge all of them or none (checks validated)."""
-        now_ms = to_ms(self._clock.monotonic())
-        self._forget_idle(now_ms)
+        now_ms = round(self._clock.monotonic() * 1000)
         buckets = self._buckets
-        refilled: list[tuple[tuple[str, str], RateRule, int, float, int]] = []
+        if buckets and next(iter(buckets.values()))[2] <= now_ms:
+            self._forget_idle(now_ms)
+        entries: list[list[float]] = []
         allowed = True
         for rule, key, cost in checks:
             bucket_key = (rule.name, key)
-            # Popped and re-inserted below: the dict stays ordered by latest hit.
-            entry = buckets.pop(bucket_key, None)
+            entry = buckets.get(bucket_key)
             if entry is None:
-                tokens, updated_at_ms = float(rule.capacity), now_ms
+                entry = buckets[bucket_key] = [float(rule.capacity), now_ms, 0.0]
             else:
-                tokens, updated_at_ms, _ = entry
-                if now_ms > updated_at_ms:
-                    refill = (now_ms - updated_at_ms) * rule.refill_per_s / 1000
-                    tokens = min(float(rule.capacity), tokens + refill)
-                    updated_at_ms = now_ms
-            if tokens + TOKEN_EPSILON < cost:
+                buckets.move_to_end(bucket_key)
+                if now_ms > entry[1]:
+                    refill = (now_ms - entry[1]) * rule.refill_per_s / 1000
+                    entry[0] = min(float(rule.capacity), entry[0] + refill)
+                    entry[1] = now_ms
+            entry[2] = entry[1] + rule.capacity / rule.refill_per_s * 1000
+            if entry[0] + TOKEN_EPSILON < cost:
                 allowed = False
-            refilled.append((bucket_key, rule, cost, tokens, updated_at_ms))
-        decisions: list[RateDecision] = []
-        for bucket_key, rule, cost, tokens, updated_at_ms in refilled:
-            if allowed:
-                tokens = max(0.0, tokens - cost)
-                decisions.append(allowed_decision(math.floor(tokens + TOKEN_EPSILON)))
-            else:
-                short = tokens + TOKEN_EPSILON < cost
-                retry_after_s = (cost - tokens) / rule.refill_per_s if short else 0.0
-                decisions.append(
-                    RateDecision(False, math.floor(tokens + TOKEN_EPSILON), retry_after_s)
-                )
-            full_at_ms = updated_at_ms + math.ceil(rule.capacity / rule.refill_per_s * 1000)
-            buckets[bucket_key] = (tokens, updated_at_ms, full_at_ms)
-        return decisions
+            entries.append(entry)
+        if allowed:
+            decisions: list[RateDecision] = []
+            for entry, (_, _, cost) in zip(entries, checks, strict=True):
+                tokens = entry[0] = max(0.0, entry[0] - cost)
+                remaining = int(tokens + TOKEN_EPSILON)
+                decisions.append(_ALLOWED.get(remaining) or allowed_decision(remaining))
+            return decisions
+        return [
+            RateDecision(
+                False,
+                int(entry[0] + TOKEN_EPSILON),
+                (cost - entry[0]) / rule.refill_per_s if entry[0] + TOKEN_EPSILON < cost else 0.0,
+            )
+            for entry, (rule, _, cost) in zip(entries, checks, strict=True)
+        ]
 
     def _forget_idle(self, now_ms: int) -> None:
         # Least recently hit first. A long-lived bucket at the front may shield
@@ -234,8 +237,8 @@ class InMemoryRateLimiter:
         for _ in range(SWEEP_BATCH):
             if not buckets:
                 return
-            bucket_key, (_, _, full_at) = next(iter(buckets.items()))
-            if full_at > now_ms:
+            bucket_key, (_, _, full_at_ms) = next(iter(buckets.items()))
+            if full_at_ms > now_ms:
                 return
             del buckets[bucket_key]
 

@@ -149,12 +149,14 @@ def check_hits(checks: Sequence[tuple[RateRule, str, int]]) -> None:
             (rule name and key) twice: one call takes each bucket once.
     """
     for rule, key, cost in checks:
-        check_hit(rule, key, cost)
+        if not key or len(key) > MAX_KEY_LEN or not 1 <= cost <= rule.capacity:
+            check_hit(rule, key, cost)
     if len(checks) > 1 and len({(rule.name, key) for rule, key, _ in checks}) < len(checks):
         raise ValueError("hit_many takes each bucket (rule name and key) at most once")
 
 
-_ALLOWED: dict[int, RateDecision] = {}
+ALLOWED_DECISIONS: dict[int, RateDecision] = {}
+"""``allowed_decision``'s instances by ``remaining`` (read directly on hot paths)."""
 _MAX_ALLOWED_CACHED = 4096
 
 
@@ -164,9 +166,9 @@ def allowed_decision(remaining: int) -> RateDecision:
     Decisions are immutable, so the limiters hand out the same object for the
     same outcome instead of building one per hit.
     """
-    decision = _ALLOWED.get(remaining)
+    decision = ALLOWED_DECISIONS.get(remaining)
     if decision is None:
         decision = RateDecision(True, remaining, 0.0)
-        if len(_ALLOWED) < _MAX_ALLOWED_CACHED:
-            _ALLOWED[remaining] = decision
+        if len(ALLOWED_DECISIONS) < _MAX_ALLOWED_CACHED:
+            ALLOWED_DECISIONS[remaining] = decision
     return decision

@@ -25,11 +25,20 @@ character at a time does, in this order:
    space, every kind of space a space.
 
 The result is ``bytes`` rather than ``str`` because bytes have C-speed
-``translate`` and ``split`` with no per-character Python work: about 120 common
-accented letters and punctuation marks of the partners' languages are
-encoded through a ``codecs`` charmap and folded by one 256-byte table; only
-rarer characters reach a Python error handler, once per run, whose answers
-are cached per code point.
+``translate`` and ``split`` with no per-character Python work. Three ways in,
+by what the text holds (``fold_charmap`` is the reference; the others give
+the same bytes, which the tests check over every code point):
+
+* ASCII: encoded as is, then one 256-byte table;
+* only Latin-1 (German, Spanish, Italian, Portuguese, Dutch; French without
+  typographic apostrophes): encoded as Latin-1, a ``memcpy``, then one
+  256-byte table derived from the charmap's;
+* anything else (Polish letters, "’", other scripts): about 120 common
+  accented letters and punctuation marks are encoded through a ``codecs``
+  charmap and folded by one 256-byte table; only rarer characters reach a
+  Python error handler, once per run, whose answers are cached per code
+  point. French text whose only wide character is "’" is first given "'"
+  (its fold) and takes the Latin-1 way.
 
 Not for display: folding loses case and accents. Leetspeak, repeated letters
 and separators are word-level questions, answered in ``moderation.text``.
@@ -39,6 +48,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import sys
 import unicodedata
 from typing import Any
 
@@ -204,6 +214,45 @@ _register_handler()
 _CHARMAP, _TABLE, _DELETE = _build_tables()
 
 
+def _latin1_tables() -> tuple[bytes, bytes]:
+    """The charmap's folding table and deletions, indexed by Latin-1 byte instead.
+
+    U+0000 to U+007F keep their bytes; U+00A0 to U+00FF are the charmap's first
+    96 slots; U+0080 to U+009F (C1 controls) are not in the charmap, and fold
+    to nothing.
+    """
+    if _SLOT_CHARS[:96] != "".join(chr(cp) for cp in range(0xA0, 0x100)):  # pragma: no cover
+        raise AssertionError("the charmap's first slots must be U+00A0 to U+00FF")
+    deleted = frozenset(_DELETE)
+    table = bytearray(range(256))
+    delete = bytearray(byte for byte in range(0x80) if byte in deleted)
+    delete += bytes(range(0x80, 0xA0))
+    for byte in range(0x80):
+        table[byte] = _TABLE[byte]
+    for byte in range(0xA0, 0x100):
+        slot = byte - 0xA0 + 128
+        table[byte] = _TABLE[slot]
+        if slot in deleted:
+            delete.append(byte)
+    return bytes(table), bytes(delete)
+
+
+_LATIN1_TABLE, _LATIN1_DELETE = _latin1_tables()
+_STR_HEADER = sys.getsizeof("\u00e9") - 2
+"""Size of a compact non-ASCII ``str`` before its characters (CPython)."""
+_APOSTROPHE = "\u2019"
+"""The one wide character common in French text; it folds to "'"."""
+
+
+def _is_latin1(text: str) -> bool:
+    """Whether every character of a non-ASCII ``text`` is below U+0100, in O(1).
+
+    CPython stores such a string with one byte per character; its size says
+    so. Only a hint: the Latin-1 encoder still checks every character.
+    """
+    return sys.getsizeof(text) - _STR_HEADER <= len(text) + 1
+
+
 def fold(text: str) -> bytes:
     """Fold ``text`` to lower-case ASCII bytes; never raises.
 
@@ -211,6 +260,29 @@ def fold(text: str) -> bytes:
     boundaries stay where they were: a space, punctuation or symbol stays a
     non-letter byte.
     """
+    if text.isascii():
+        return text.encode("ascii").translate(_TABLE, _DELETE)
+    if not _is_latin1(text):
+        if _APOSTROPHE not in text:
+            return fold_charmap(text)
+        text = text.replace(_APOSTROPHE, "'")
+        if not _is_latin1(text):
+            return fold_charmap(text)
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:  # pragma: no cover - _is_latin1 was wrong
+        return fold_charmap(text)
+    folded = raw.translate(_LATIN1_TABLE, _LATIN1_DELETE)
+    for reserved, expansion in _EXPANSIONS.items():
+        # ``find``, not ``in``: ``bytes in bytes`` first tries the operand as an
+        # integer and formats the error it then discards.
+        if folded.find(reserved) >= 0:
+            folded = folded.replace(reserved, expansion)
+    return folded
+
+
+def fold_charmap(text: str) -> bytes:
+    """``fold`` through the charmap, for any text: the reference the fast ways match."""
     if text.isascii():
         raw = text.encode("ascii")
     else:

@@ -1,9 +1,10 @@
 """The normalised form of one message, computed once and shared by every check.
 
-``normalise(text)`` folds the characters (``moderation.folding``: NFKC, case
-folding, invisible and bidi characters dropped, diacritics and confusables
-to Latin) and keeps the result as ASCII bytes. Everything else is derived
-lazily, only when a check asks for it:
+``normalise(text)`` keeps the text; its folded form (``moderation.folding``:
+NFKC, case folding, invisible and bidi characters dropped, diacritics and
+confusables to Latin, as ASCII bytes) and everything else are derived lazily,
+only when a check asks for them (a message refused by the rate limit is never
+folded):
 
 * ``words``: the runs of letters and digits, in order. Word boundaries are
   kept exactly where the writer put them, which is what protects innocent
@@ -32,11 +33,17 @@ Word-level variants used against the lists, each answering one evasion:
 
 Not for display and not for personal data spans: the personal-data detector
 reads ``original``.
+
+``marked_words`` is how the pipeline's checks share one pass over the words:
+the content filter sets it to the words its memo does not know to be plain
+(see ``moderation.checks.content``), a small set, and the personal-data
+detector then looks only at those for its gate words and digits.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 
 from .folding import OTHER_LETTER, fold
 
@@ -70,15 +77,19 @@ def _table(mapping: dict[bytes, bytes], default: bytes | None = None) -> bytes:
 
 # Letters and digits stay, everything else is a space: the words.
 _WORDS = bytes(byte if byte in _ALNUM else ord(" ") for byte in range(256))
-_NOT_SYMBOLS = bytes(byte for byte in range(256) if byte not in b"@$|+!*#")
+_SYMBOLS = tuple(bytes([byte]) for byte in b"@$|+*#")
+"""Leet symbols and masks other than "!" (each looked for with ``bytes.find``: a
+``memchr``, where a translation or a character class reads every byte)."""
 # A leet symbol or mask touching a letter, or "!" before one ("sh!t", "!diot"); "!"
 # after a word is an exclamation, "$" before a digit a price.
 _SYMBOL_SIGN = re.compile(rb"[a-z\x01][@$|+*#]|[@$|+*#!][a-z\x01]")
 _BANG_SIGN = re.compile(rb"![a-z\x01]")
 # Letters and digits become "a", everything else a space.
 _WORD_SHAPE = _table({_ALNUM: b"a"}, b" ")
-# Led by the literal " a " (a one-character word), so the search jumps between them.
-_SPACED_SIGN = re.compile(rb" a {1,3}a {1,3}a ")
+# Led by the literal " a " (a one-character word), so the search jumps between them
+# (written "  {0,2}" rather than " {1,3}", or the literal prefix would stop at " a",
+# the start of every word).
+_SPACED_SIGN = re.compile(rb" a  {0,2}a  {0,2}a ")
 _NOT_DIGITS = bytes(byte for byte in range(256) if byte not in _DIGITS)
 
 _LEET = {
@@ -123,22 +134,58 @@ class NormalisedText:
         original: The text as the sender wrote it.
     """
 
-    __slots__ = ("_joined", "_symbol_chunks", "_words", "folded", "original")
+    __slots__ = (
+        "_folded",
+        "_has_spaced",
+        "_has_symbols",
+        "_joined",
+        "_separated",
+        "_symbol_chunks",
+        "_words",
+        "marked_words",
+        "original",
+    )
 
     def __init__(self, original: str) -> None:
         self.original = original
         """The text as written; personal-data spans point into it."""
-        self.folded: bytes = fold(original)
-        """Lower-case ASCII bytes (see ``moderation.folding``)."""
+        self._folded: bytes | None = None
+        self._separated: bytes | None = None
         self._words: list[bytes] | None = None
         self._joined: bytes | None = None
         self._symbol_chunks: list[bytes] | None = None
+        self._has_spaced: bool | None = None
+        self._has_symbols: bool | None = None
+        self.marked_words: Set[bytes] | None = None
+        """Set by a content filter that screened this text: every word that may be a
+        listed term, a phrase anchor, a personal-data gate word ("at", "insta",
+        "rue"...), or that holds a digit or "www". Every other word is plain for
+        every check. ``None`` until screened."""
+
+    @property
+    def folded(self) -> bytes:
+        """Lower-case ASCII bytes (see ``moderation.folding``), folded on first use."""
+        folded = self._folded
+        if folded is None:
+            folded = self._folded = fold(self.original)
+        return folded
+
+    @property
+    def separated(self) -> bytes:
+        """``folded`` with every byte that is not a letter or digit made a space.
+
+        Same length as ``folded``: separators keep their width.
+        """
+        separated = self._separated
+        if separated is None:
+            separated = self._separated = self.folded.translate(_WORDS)
+        return separated
 
     @property
     def words(self) -> list[bytes]:
         """Runs of letters and digits, in order."""
         if self._words is None:
-            self._words = self.folded.translate(_WORDS).split()
+            self._words = self.separated.split()
         return self._words
 
     @property
@@ -156,8 +203,10 @@ class NormalisedText:
         that separators of one to three characters ("f u", "f.u", "f - u")
         are found without joining the words again.
         """
-        shape = b" " + self.folded.translate(_WORD_SHAPE) + b" "
-        return _SPACED_SIGN.search(shape) is not None
+        if self._has_spaced is None:
+            shape = b" " + self.folded.translate(_WORD_SHAPE) + b" "
+            self._has_spaced = _SPACED_SIGN.search(shape) is not None
+        return self._has_spaced
 
     @property
     def has_digits(self) -> bool:
@@ -194,13 +243,16 @@ class NormalisedText:
     @property
     def has_symbol_signs(self) -> bool:
         """Whether letters touch leet symbols or masks somewhere ("$h!t", "f*ck")."""
-        symbols = self.folded.translate(None, _NOT_SYMBOLS)
-        if not symbols:
-            return False
-        if not symbols.translate(None, b"!"):
-            # Only exclamation marks (common): a search led by a literal is fast.
-            return _BANG_SIGN.search(self.folded) is not None
-        return _SYMBOL_SIGN.search(self.folded) is not None
+        if self._has_symbols is None:
+            folded = self.folded
+            if any(folded.find(symbol) >= 0 for symbol in _SYMBOLS):
+                self._has_symbols = _SYMBOL_SIGN.search(folded) is not None
+            elif folded.find(b"!") >= 0:
+                # Only exclamation marks (common): a search led by a literal is fast.
+                self._has_symbols = _BANG_SIGN.search(folded) is not None
+            else:
+                self._has_symbols = False
+        return self._has_symbols
 
     def canonical_joined(self) -> bytes:
         """``joined`` with each word that mixes letters and digits read as leetspeak.

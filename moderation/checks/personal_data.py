@@ -9,7 +9,10 @@ each is behind a gate computed in C on the normalised text (set operations
 on its words, byte searches on its folded form): no digits means no phone
 and no address; no "@", no mail provider and no spelled-out "at ... dot"
 means no e-mail; no "://", "www", ".<tld>" or "dot <tld>" means no link. A
-clean message pays for the gates only.
+clean message pays for the gates only. In the pipeline the content filter
+has already sorted the words (``NormalisedText.marked_words``): gate words,
+digits and "www" can only be among the few it marked, so the gates read those
+instead of every word.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from ..personal.vocabulary import (
     AMBIGUOUS_TLDS,
     AT_WORDS,
     DOT_WORDS,
+    GATE_WORDS,
     PLATFORMS,
     PROVIDERS,
+    STREET_WORDS,
     TLDS,
-    words,
 )
 from ..pipeline import CheckContext, Submission
 from ..policy import PersonalDataPolicy
@@ -52,29 +56,21 @@ _DOT_WORDS = _encoded(DOT_WORDS)
 _TLDS = _encoded(TLDS)
 _CLEAR_TLDS = _encoded(TLDS - AMBIGUOUS_TLDS)
 _PLATFORMS = _encoded(PLATFORMS)
-_STREET_WORDS = _encoded(
-    # full words (folded) that start or end an address in one of the languages
-    words(
-        "rue avenue boulevard chemin impasse allee quai chaussee street road lane drive "
-        "crescent terrace gardens grove blvd calle avenida avda plaza paseo carretera camino "
-        "ronda travesia glorieta via viale piazza corso vicolo piazzale lungomare contrada rua "
-        "travessa praca estrada alameda beco calcada ulica ulicy aleja alei plac placu "
-        "osiedle osiedlu st rd ave ln dr"
-    )
-)
-_GATE_WORDS = _PROVIDERS | _AT_WORDS | _DOT_WORDS | _PLATFORMS | _STREET_WORDS
-"""Every word that opens a gate: one intersection per message finds them all. Top-level
-domains ("de", "com", "it" are common words) only count next to a spoken "at" or "dot"."""
+_STREET_WORDS = _encoded(STREET_WORDS)
+_GATE_WORDS = _encoded(GATE_WORDS)
+"""Every word that opens a gate: one intersection per message finds them all."""
 _STREET_MARKS = (
     # abbreviations, and the endings of German and Dutch street names
     b"ul.", b"al.", b"pl.", b"os.", b"st.", b"c/", b"av.", b"rd.", b"bd ", b"str.",
     b"strasse", b"gasse", b"allee", b"weg ", b"ring ", b"damm", b"ufer", b"straat",
     b"laan", b"gracht", b"plein", b"kade", b"dijk", b"singel", b"steeg", b"dreef",
 )  # fmt: skip
-# Led by a literal ".", so the search jumps from dot to dot.
+# Led by a literal ".", so the search jumps from dot to dot, and a dot that a letter
+# does not follow (the end of a sentence) is passed over before the alternatives.
 _DOT_TLD = re.compile(
-    rb"\.(?:" + "|".join(sorted(TLDS, key=len, reverse=True)).encode() + rb")(?![a-z0-9])"
+    rb"\.(?=[a-z])(?:" + "|".join(sorted(TLDS, key=len, reverse=True)).encode() + rb")(?![a-z0-9])"
 )
+_NOT_DIGITS = bytes(byte for byte in range(256) if byte not in _DIGITS)
 
 
 def detect_personal_data(
@@ -93,9 +89,19 @@ def detect_personal_data(
     Never raises; the work is bounded by the message's length.
     """
     folded = text.folded
-    gate_words = _GATE_WORDS.intersection(text.words)
-    has_at = b"@" in folded
-    digits = len(folded) - len(folded.translate(None, _DIGITS))
+    # Screened by the content filter: only its marked words can be gate words or
+    # hold a digit or "www" (see NormalisedText.marked_words).
+    marked = text.marked_words
+    gate_words = _GATE_WORDS.intersection(text.words if marked is None else marked)
+    has_at = folded.find(b"@") >= 0
+    if marked is None or any(word.translate(None, _NOT_DIGITS) for word in marked):
+        digits = len(folded) - len(folded.translate(None, _DIGITS))
+    else:
+        digits = 0
+    if marked is None:
+        has_www = folded.find(b"www") >= 0
+    else:
+        has_www = any(word.find(b"www") >= 0 for word in marked)
     spelled_email: list[str] = []
     spelled_link: list[str] = []
     platforms: list[str] = []
@@ -114,11 +120,14 @@ def detect_personal_data(
         platforms = [word.decode() for word in _PLATFORMS.intersection(gate_words)]
         find_address = digits > 0 and not _STREET_WORDS.isdisjoint(gate_words)
     find_link = (
-        spelled_link or b"://" in folded or b"www" in folded or _DOT_TLD.search(folded) is not None
+        spelled_link
+        or has_www
+        or (folded.find(b"/") >= 0 and folded.find(b"://") >= 0)
+        or _DOT_TLD.search(folded) is not None
     )
     find_phone = digits >= MIN_DIGITS
     if digits and not find_address:
-        find_address = any(mark in folded for mark in _STREET_MARKS)
+        find_address = any(folded.find(mark) >= 0 for mark in _STREET_MARKS)
     if not (has_at or spelled_email or find_link or platforms or find_phone or find_address):
         return ()
     visible = VisibleText(text.original)

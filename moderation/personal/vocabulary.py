@@ -12,8 +12,10 @@ __all__ = [
     "AMBIGUOUS_TLDS",
     "AT_WORDS",
     "DOT_WORDS",
+    "GATE_WORDS",
     "PLATFORMS",
     "PROVIDERS",
+    "STREET_WORDS",
     "TLDS",
     "words",
 ]
@@ -51,3 +53,14 @@ PLATFORMS = words(
     "whatsappie messengerze fejs fejsie fejsa"
 )
 """Platforms where a pupil could be contacted outside the project."""
+STREET_WORDS = words(
+    "rue avenue boulevard chemin impasse allee quai chaussee street road lane drive "
+    "crescent terrace gardens grove blvd calle avenida avda plaza paseo carretera camino "
+    "ronda travesia glorieta via viale piazza corso vicolo piazzale lungomare contrada rua "
+    "travessa praca estrada alameda beco calcada ulica ulicy aleja alei plac placu "
+    "osiedle osiedlu st rd ave ln dr"
+)
+"""Whole words (folded) that start or end an address in one of the languages."""
+GATE_WORDS = PROVIDERS | AT_WORDS | DOT_WORDS | PLATFORMS | STREET_WORDS
+"""Every word that opens one of the personal-data detectors' gates. Top-level domains
+("de", "com", "it" are common words) only count next to a spoken "at" or "dot"."""
