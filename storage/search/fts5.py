@@ -8,14 +8,16 @@ keeps tags out of reach of free text::
     {title_text body_text} : ("climat" "eco"*)
 
 One statement answers a search: the documents with every word, then for each
-word those with it in the title (``{title_text} : ...``), each list folded
-into one string by ``group_concat`` (one value to fetch instead of a row per
-document). The filters reach SQLite as one byte per document id, 1 for the
-candidates, read with ``substr`` on a blob (constant time per match, unlike a
-join to the document rows or an ``IN`` list). Filters that keep few
-documents are also added to the query as tags (``AND tags_text : ("c_fr")``),
-so fewer matches reach that check. (bm25 would read every tag's whole
-posting list to weigh it, but the order of results is not FTS5's.)
+word those with it in the title (from ``network_search_titles``, an FTS5
+table of the titles alone: a column filter on the main table would decode
+the positions of every match), each list folded into one string by
+``group_concat`` (one value to fetch instead of a row per document). The
+filters reach SQLite as one byte per document id, 1 for the candidates, read
+with ``substr`` on a blob (constant time per match, unlike a join to the
+document rows or an ``IN`` list). Filters that keep few documents are also
+added to the query as tags (``AND tags_text : ("c_fr")``), so fewer matches
+reach that check. (bm25 would read every tag's whole posting list to weigh
+it, but the order of results is not FTS5's.)
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ from .plan import QueryPlan
 from .reader import Params, Reader, aiosqlite_reader
 
 FTS = "network_search_fts"
-KEPT = f"substr(:keep, {FTS}.rowid + 1, 1) = x'01'"
+TITLES = "network_search_titles"
+"""The titles alone (migration 0008), for the matches with a word in the title."""
+
+
+def kept(table: str) -> str:
+    """SQL: the row is a candidate (its byte in the ``keep`` blob is 1)."""
+    return f"substr(:keep, {table}.rowid + 1, 1) = x'01'"
 
 
 def phrases(plan: QueryPlan) -> list[str]:
@@ -72,12 +80,14 @@ class Fts5SearchIndex(SqlSearchIndex):
         self, read: Reader, plan: QueryPlan, keep: bytes, narrowing: Sequence[Sequence[str]]
     ) -> TextMatch:
         params: Params = {"keep": keep, "words": words_match(plan, narrowing)}
-        parts = [f"SELECT -1, group_concat(rowid) FROM {FTS} WHERE {FTS} MATCH :words AND {KEPT}"]
+        parts = [
+            f"SELECT -1, group_concat(rowid) FROM {FTS} WHERE {FTS} MATCH :words AND {kept(FTS)}"
+        ]
         for index, phrase in enumerate(phrases(plan)):
-            params[f"title{index}"] = "{title_text} : (" + phrase + ")" + tags_match(narrowing)
+            params[f"title{index}"] = phrase
             parts.append(
-                f"SELECT {index}, group_concat(rowid) FROM {FTS} "
-                f"WHERE {FTS} MATCH :title{index} AND {KEPT}"
+                f"SELECT {index}, group_concat(rowid) FROM {TITLES} "
+                f"WHERE {TITLES} MATCH :title{index} AND {kept(TITLES)}"
             )
         rows = await read(" UNION ALL ".join(parts), params)
         found = {int(part): _ids(joined) for part, joined in rows}
@@ -85,5 +95,6 @@ class Fts5SearchIndex(SqlSearchIndex):
         return TextMatch(found[-1], titled, only_candidates=True)
 
     async def rebuild(self) -> None:
-        await self._session.execute(text(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')"))
-        await self._session.execute(text(f"INSERT INTO {FTS}({FTS}) VALUES ('optimize')"))
+        for table in (FTS, TITLES):
+            await self._session.execute(text(f"INSERT INTO {table}({table}) VALUES ('rebuild')"))
+            await self._session.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))

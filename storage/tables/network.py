@@ -40,6 +40,11 @@ SQL_ONLY_NAMES = frozenset(
         "network_search_fts_docsize",
         "network_search_fts_config",
         "network_search_fts_content",
+        "network_search_titles",
+        "network_search_titles_data",
+        "network_search_titles_idx",
+        "network_search_titles_docsize",
+        "network_search_titles_config",
         # PostgreSQL: the index columns a trigger derives, and their GIN indexes
         "search_tsv",
         "tags_arr",
