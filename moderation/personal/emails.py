@@ -61,23 +61,32 @@ def find_emails(
 
 def _in_range(visible: VisibleText, start: int, end: int) -> list[PersonalData]:
     found: list[PersonalData] = []
-    for match in _CANDIDATE.finditer(visible.text, start, end):
-        domain = match.group("domain")
-        labels = [label.lower() for label in _SEPARATORS.split(domain)]
-        dots = _SEPARATORS.findall(domain)
-        spoken = match.group("at").strip() not in ("@", "＠") or any(
-            dot.strip() != "." for dot in dots
-        )
-        if labels[0] in PROVIDERS:
-            # "lily at gmail" names a mailbox, with or without the rest.
+    position = start
+    while (match := _CANDIDATE.search(visible.text, position, end)) is not None:
+        if _accepted(match):
             found.append(PersonalData(PersonalDataKind.EMAIL, visible.span(*match.span())))
-            continue
-        if len(labels) < 2 or (spoken and (labels[-1] not in TLDS or labels[0] == "www")):
-            # "look at www.example.org" is a link, not a mailbox
-            continue
-        if _is_valid(f"{match.group('local')}@{'.'.join(labels)}"):
-            found.append(PersonalData(PersonalDataKind.EMAIL, visible.span(*match.span())))
+            position = match.end()
+        else:
+            # A refused candidate may hide an address in its domain part:
+            # "write to me at tom.smith@gmail.com" is first read as "me" at
+            # "tom.smith" (no address); the search goes on from "tom".
+            position = match.start("domain")
     return found
+
+
+def _accepted(match: re.Match[str]) -> bool:
+    """Whether a candidate is an address (plain, spelled out, or a provider's mailbox)."""
+    domain = match.group("domain")
+    labels = [label.lower() for label in _SEPARATORS.split(domain)]
+    dots = _SEPARATORS.findall(domain)
+    spoken = match.group("at").strip() not in ("@", "＠") or any(dot.strip() != "." for dot in dots)
+    if labels[0] in PROVIDERS:
+        # "lily at gmail" names a mailbox, with or without the rest.
+        return True
+    if len(labels) < 2 or (spoken and (labels[-1] not in TLDS or labels[0] == "www")):
+        # "look at www.example.org" is a link, not a mailbox
+        return False
+    return _is_valid(f"{match.group('local')}@{'.'.join(labels)}")
 
 
 def _is_valid(address: str) -> bool:

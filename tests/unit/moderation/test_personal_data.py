@@ -32,6 +32,11 @@ def found(text: str, **options: object) -> list[tuple[str, str]]:
         ("max.mueller at gmx punkt de", "max.mueller at gmx punkt de"),
         ("sofie apenstaartje ziggo punt nl", "sofie apenstaartje ziggo punt nl"),
         ("l\u200bily@mail.fr", "l\u200bily@mail.fr"),
+        # a spoken "at" just before a plain address: "me at tom.smith" is no
+        # address, and the search must go on inside it
+        ("write to me at tom.smith@gmail.com", "tom.smith@gmail.com"),
+        ("écris-moi at lea.martin@orange.fr", "lea.martin@orange.fr"),
+        ("look at this: max@web.de", "max@web.de"),
     ],
 )
 def test_emails(text: str, expected: str) -> None:
