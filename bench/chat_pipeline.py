@@ -23,7 +23,8 @@ figure is reported beside it. Figures are medians over the runs. ``cold``
 figures come from a first pass with fresh caches (the per-word memo empty),
 the others from the following passes. ``calibration_loop_us`` (before and
 after) is the CPU time of a fixed pure-Python loop, so that runs on machines
-of different speed, or under different load, can be compared.
+of different speed, or under different load, can be compared; the one-minute
+load average is recorded beside it.
 
 The last line of standard output is the JSON result (``/work/shared/BENCHMARKS.md``).
 """
@@ -268,6 +269,7 @@ def main() -> None:
     cpu = pin_to_one_cpu()
     progress(f"pinned to CPU {cpu}; {runs} runs; messages per pass {counts}")
     figures: dict[str, object] = {"runs": runs, "cpu": cpu}
+    figures["load_average_before"] = round(os.getloadavg()[0], 2)
     figures["calibration_loop_us_before"] = round(calibration_us())
     per_language: list[float] = []
     cold_long: list[float] = []
@@ -302,6 +304,7 @@ def main() -> None:
     figures["cold_messages_per_s_long_min"] = round(min(cold_long))
     figures["wall_to_cpu_ratio_median"] = round(statistics.median(wall_ratio), 3)
     figures["calibration_loop_us_after"] = round(calibration_us())
+    figures["load_average_after"] = round(os.getloadavg()[0], 2)
     targets = [
         {
             "name": "messages_per_s_min",

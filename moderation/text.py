@@ -78,8 +78,9 @@ def _table(mapping: dict[bytes, bytes], default: bytes | None = None) -> bytes:
 # Letters and digits stay, everything else is a space: the words.
 _WORDS = bytes(byte if byte in _ALNUM else ord(" ") for byte in range(256))
 _SYMBOLS = tuple(bytes([byte]) for byte in b"@$|+*#")
-"""Leet symbols and masks other than "!" (each looked for with ``bytes.find``: a
-``memchr``, where a translation or a character class reads every byte)."""
+"""Leet symbols and masks other than "!", each looked for with ``bytes.find`` (a
+``memchr``): cheaper than a translation or a character class, which read every byte
+one at a time."""
 # A leet symbol or mask touching a letter, or "!" before one ("sh!t", "!diot"); "!"
 # after a word is an exclamation, "$" before a digit a price.
 _SYMBOL_SIGN = re.compile(rb"[a-z\x01][@$|+*#]|[@$|+*#!][a-z\x01]")
