@@ -26,6 +26,8 @@ from .reader import Params, Reader, in_list
 
 MAX_CHANGES = 5000
 """Above this many waiting changes, one full reload is cheaper."""
+RELOAD_PAGE = 20_000
+"""Documents read per statement when loading them all."""
 
 CHANGES = (
     "SELECT id, doc_id, nonce FROM network_search_changes WHERE id >= :start ORDER BY id LIMIT :n"
@@ -107,27 +109,41 @@ class MirrorSync:
         found = await read(LAST_CHANGE, {})
         last = found[0] if found else None
         mirror = DocumentMirror()
-        mirror.apply(await self._read(read, None))
+        terms = _TermsCache()
+        after = 0
+        while True:  # in pages, so that the rows of one page at a time are in memory
+            page = await read(
+                DOCUMENTS + " WHERE id > :after ORDER BY id LIMIT :n",
+                {"after": after, "n": RELOAD_PAGE},
+            )
+            mirror.apply([_doc(row, terms) for row in page])
+            if len(page) < RELOAD_PAGE:
+                break
+            after = page[-1][0]
         self._mirror = mirror
         self._last = None if last is None else (last[0], last[1])
         self.reloads += 1
 
     @staticmethod
-    async def _read(read: Reader, ids: Collection[int] | None) -> list[MirroredDoc]:
+    async def _read(read: Reader, ids: Collection[int]) -> list[MirroredDoc]:
         params: Params = {}
-        sql = DOCUMENTS
-        if ids is not None:
-            sql += " WHERE id IN " + in_list("id", sorted(ids), params)
-        # The same few thousand lists of subjects and languages recur: parse
-        # each once (decoding JSON was half of loading 120,000 documents).
-        parsed: dict[Any, tuple[str, ...]] = {}
-
-        def terms(value: Any) -> tuple[str, ...]:
-            if isinstance(value, list):
-                return tuple(value)
-            found = parsed.get(value)
-            if found is None:
-                found = parsed[value] = json_terms(value)
-            return found
-
+        sql = DOCUMENTS + " WHERE id IN " + in_list("id", sorted(ids), params)
+        terms = _TermsCache()
         return [_doc(row, terms) for row in await read(sql, params)]
+
+
+class _TermsCache:
+    """Parses JSON lists of codes, each distinct one once: the same few
+    thousand lists of subjects and languages recur, and decoding JSON was half
+    the time of loading 120,000 documents."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[Any, tuple[str, ...]] = {}
+
+    def __call__(self, value: Any) -> tuple[str, ...]:
+        if isinstance(value, list):
+            return tuple(value)
+        found = self._parsed.get(value)
+        if found is None:
+            found = self._parsed[value] = json_terms(value)
+        return found
