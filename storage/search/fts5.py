@@ -67,7 +67,7 @@ def _ids(joined: str | None) -> list[int]:
 class Fts5SearchIndex(SqlSearchIndex):
     """SQLite's implementation of the search index."""
 
-    narrowing_share = 0.2
+    narrowing_cost = 1.0
     """Measured at 100,000 profiles: FTS5 reads both posting lists of an AND,
     so ANDing "cli"* (58,000 documents) with a third of the documents costs
     about the checks it spares; a country with a sixth of them halves the

@@ -40,7 +40,7 @@ from .documents import SearchDocument, SearchHit, SearchPage, SearchRequest, doc
 from .folding import tokens
 from .mirror import DocumentMirror
 from .mirror_sync import MirrorSync, json_terms
-from .plan import QueryPlan, plan_search
+from .plan import QueryPlan, narrowing_groups, plan_search
 from .ranking import (
     FEW,
     RankKey,
@@ -143,9 +143,10 @@ class SqlSearchIndex(ABC):
         mirror: The node's mirror of the documents (one per database).
     """
 
-    narrowing_share = 0.2
-    """A filter that keeps at most this share of the documents goes into the
-    full-text query (see :meth:`_match`); each engine sets where it pays."""
+    narrowing_cost = 1.0
+    """What reading a filter's postings in the full-text query costs per
+    document, relative to checking a match afterwards (see
+    :func:`.plan.narrowing_groups`); each engine sets its own."""
 
     def __init__(self, session: AsyncSession, mirror: MirrorSync) -> None:
         self._session = session
@@ -208,11 +209,9 @@ class SqlSearchIndex(ABC):
             candidates &= one_filter
         ids: Sequence[int] | None = None
         if plan.is_text:
-            narrowing = tuple(
-                group.tags
-                for group in plan.filters
-                if passing[group.name].bit_count() <= self.narrowing_share * mirror.count
-            )
+            total = max(1, mirror.count)
+            shares = {name: docs.bit_count() / total for name, docs in passing.items()}
+            narrowing = narrowing_groups(plan.filters, shares, self.narrowing_cost)
             found, ids, keys = await self._ranked(
                 read, plan, narrowing, mirror, candidates, after, limit + 1
             )

@@ -11,6 +11,7 @@ quoted (FTS5) or placed as a plain operand (``to_tsquery``), so ``NEAR`` or
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .documents import FilterGroup, SearchRequest, filter_groups
@@ -73,3 +74,28 @@ def plan_search(request: SearchRequest, now_s: int) -> QueryPlan:
         filters=tuple(filter_groups(request)),
         now_s=now_s,
     )
+
+
+ASSUMED_MATCH_SHARE = 0.3
+"""What share of the documents the words are assumed to match when choosing
+filters for the full-text query: the broad searches that decide the p99."""
+
+
+def narrowing_groups(
+    groups: Sequence[FilterGroup], shares: Mapping[str, float], cost_ratio: float
+) -> tuple[tuple[str, ...], ...]:
+    """The filters worth adding to the full-text query, most selective first.
+
+    A filter keeping a share ``s`` of the documents spares checking (or, on
+    PostgreSQL, visiting) ``1 - s`` of the matches still in play, and costs
+    reading its tags' postings, ``s`` of the documents, each ``cost_ratio``
+    times as dear as a check. Filters are taken greedily while they pay.
+    """
+    in_play = ASSUMED_MATCH_SHARE
+    chosen: list[tuple[str, ...]] = []
+    for group in sorted(groups, key=lambda g: shares[g.name]):
+        share = shares[group.name]
+        if in_play * (1 - share) > cost_ratio * share:
+            chosen.append(group.tags)
+            in_play *= share
+    return tuple(chosen)

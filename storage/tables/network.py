@@ -47,8 +47,10 @@ SQL_ONLY_NAMES = frozenset(
         "network_search_titles_config",
         # PostgreSQL: the index columns a trigger derives, and their GIN indexes
         "search_tsv",
+        "title_tsv",
         "tags_arr",
         "ix_network_search_docs_tsv",
+        "ix_network_search_docs_title",
         "ix_network_search_docs_tags",
     }
 )

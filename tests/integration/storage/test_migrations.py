@@ -30,7 +30,11 @@ from tests.services import require_postgres
 # difference from the metadata is a missing or wrong migration.
 FTS5_SHADOW_SUFFIXES = ("data", "idx", "docsize", "config", "content")
 TRIGGER_MAINTAINED_COLUMNS = frozenset(
-    {("network_search_docs", "search_tsv"), ("network_search_docs", "tags_arr")}
+    {
+        ("network_search_docs", "search_tsv"),
+        ("network_search_docs", "title_tsv"),
+        ("network_search_docs", "tags_arr"),
+    }
 )
 
 

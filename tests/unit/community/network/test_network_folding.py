@@ -7,8 +7,8 @@ import pytest
 from protocol.api.network import SearchKind
 from storage.search import SearchRequest, fold, tokens
 from storage.search.fts5 import words_match
-from storage.search.plan import MAX_QUERY_WORDS, plan_search
-from storage.search.tsvector import in_title, operands, tsquery_text
+from storage.search.plan import MAX_QUERY_WORDS, narrowing_groups, plan_search
+from storage.search.tsvector import operands, tsquery_text
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_fts5_expression_quotes_every_word_and_adds_narrowing_tag_groups():
 def test_tsquery_uses_plain_operands_and_a_prefix_marker():
     assert tsquery_text(plan("and ora")) == "'and' & 'ora':*"
     assert tsquery_text(plan("!x & (y) ")) == "'x' & 'y'"
-    assert [in_title(o) for o in operands(plan("and ora"))] == ["'and':A", "'ora':*A"]
+    assert operands(plan("and ora")) == ["'and'", "'ora':*"]
 
 
 def test_filters_become_tag_groups():
@@ -116,3 +116,16 @@ def test_fingerprint_depends_on_the_question_not_the_time():
     later = plan_search(SearchRequest(text="garden"), now_s=999)
     other = plan_search(SearchRequest(text="garden", countries=("FR",)), now_s=0)
     assert one.fingerprint() == later.fingerprint() != other.fingerprint()
+
+
+def test_narrowing_takes_selective_filters_while_they_pay():
+    groups = plan(
+        "garden", countries=("TR",), kind=SearchKind.PROFILE, looking_for_partners=True
+    ).filters
+    shares = {"country": 0.18, "kind": 0.83, "looking": 0.5}
+    # Where a check costs as much as reading a tag's postings: the country only.
+    assert narrowing_groups(groups, shares, cost_ratio=1.0) == (("c_tr",),)
+    # Where reading postings is cheap (PostgreSQL): also "looking", not the kind.
+    shares_pg = {**shares, "country": 0.3}
+    assert narrowing_groups(groups, shares_pg, cost_ratio=0.08) == (("c_tr",), ("p_yes",))
+    assert narrowing_groups(groups, {**shares, "country": 0.9}, cost_ratio=1.0) == ()
