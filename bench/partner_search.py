@@ -13,13 +13,16 @@ database on the loopback server, dropped at the end):
    Romanian, Turkish, Czech, Croatian, English), some posts expired or closed;
 2. loads it through ``storage.search.bulk`` (the rows the repositories
    write), then times a full rebuild of the full-text index and reads the
-   database's size;
+   database's size; the first search then loads the node's in-memory mirror
+   of the documents (its time is reported);
 3. runs typical partner searches through ``PartnerSearchService.search``
    (the domain's query path: free text of one or two words, in any of those
    languages, with or without accents, often an unfinished last word, plus two
    filters among country, subject, language, pupils' age, school type,
    looking-for-partners and kind, with all facet counts), in several runs, and
-   reports the median over the runs of each run's p50 and p99. Text-only and
+   reports the median over the runs of each run's p50 and p99, of wall time
+   and of CPU per search (this process and PostgreSQL's server processes,
+   read to the nanosecond from ``/proc/<pid>/schedstat``). Text-only and
    landing-page (no text, no filter) searches are reported beside them.
 
 Targets: p99 of the typical search <= 30 ms on each engine. The last line of
@@ -675,14 +678,11 @@ async def load(db: Database, network: Network, now: datetime) -> dict[str, float
     return timings
 
 
-TICKS_PER_S = os.sysconf("SC_CLK_TCK")
-
-
 def process_cpu_s(pid: int) -> float:
-    """User and system CPU seconds of a process, from ``/proc/<pid>/stat``."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS_PER_S
+    """CPU seconds a process has run, to the nanosecond (``/proc/<pid>/schedstat``;
+    ``/proc/<pid>/stat`` counts in 10 ms ticks, too coarse for one search)."""
+    with open(f"/proc/{pid}/schedstat") as stat:
+        return int(stat.read().split()[0]) / 1e9
 
 
 class CpuMeter:
@@ -712,27 +712,30 @@ class CpuMeter:
 
 @dataclass
 class Timing:
-    """Wall-clock latencies of a batch of searches, their CPU and result counts."""
+    """Wall-clock latencies and CPU of each search of a batch, and result counts."""
 
     latencies_ms: list[float]
-    cpu_ms_per_query: float
+    cpu_ms: list[float]
     totals: list[int]
+
+    @property
+    def cpu_ms_per_query(self) -> float:
+        return sum(self.cpu_ms) / len(self.cpu_ms)
 
 
 async def run_queries(
     service: PartnerSearchService, meter: CpuMeter, requests: list[SearchRequest]
 ) -> Timing:
     actor = Principal(UserId("t0000001"), AccountKind.TEACHER, AccountStatus.VALIDATED, None, None)
-    latencies: list[float] = []
-    totals: list[int] = []
-    cpu_before = meter.read()
+    timing = Timing([], [], [])
     for request in requests:
+        cpu_before = meter.read()
         started = time.perf_counter()
         page = await service.search(actor, request, cursor=None, limit=20)
-        latencies.append((time.perf_counter() - started) * 1000)
-        totals.append(page.total)
-    cpu_ms = (meter.read() - cpu_before) * 1000 / len(requests)
-    return Timing(latencies, cpu_ms, totals)
+        timing.latencies_ms.append((time.perf_counter() - started) * 1000)
+        timing.cpu_ms.append((meter.read() - cpu_before) * 1000)
+        timing.totals.append(page.total)
+    return timing
 
 
 async def measure(engine: str, scale: Scale, network: Network, now: datetime) -> dict[str, Any]:
@@ -752,9 +755,14 @@ async def measure(engine: str, scale: Scale, network: Network, now: datetime) ->
             service = PartnerSearchService(db=db, clock=SystemClock(), vocabulary=vocabulary())
             meter = CpuMeter(db)
             rng = random.Random(SEED + 1)
+            # The first search loads this node's mirror of the documents.
+            started = time.perf_counter()
+            await run_queries(service, meter, [SearchRequest()])
+            figures["mirror_load_s"] = time.perf_counter() - started
             await run_queries(service, meter, typical_queries(rng, scale.warmup_queries))
             await meter.start()
             kinds: dict[str, list[Timing]] = {"typical": [], "text_only": [], "landing": []}
+            loads: list[float] = []
             for run in range(scale.runs):
                 typical = await run_queries(
                     service, meter, typical_queries(rng, scale.queries_per_run)
@@ -766,11 +774,13 @@ async def measure(engine: str, scale: Scale, network: Network, now: datetime) ->
                     )
                 )
                 kinds["landing"].append(await run_queries(service, meter, [SearchRequest()] * 10))
+                loads.append(round(os.getloadavg()[0], 1))
                 progress(
                     f"{engine}: run {run + 1}/{scale.runs}: typical p50 "
                     f"{percentile(typical.latencies_ms, 50):.1f} ms, p99 "
                     f"{percentile(typical.latencies_ms, 99):.1f} ms, "
-                    f"CPU {typical.cpu_ms_per_query:.1f} ms a search"
+                    f"CPU {typical.cpu_ms_per_query:.1f} ms a search (p99 "
+                    f"{percentile(typical.cpu_ms, 99):.1f}), load {os.getloadavg()[0]:.1f}"
                 )
             for kind, timings in kinds.items():
                 p50s = [percentile(t.latencies_ms, 50) for t in timings]
@@ -779,6 +789,9 @@ async def measure(engine: str, scale: Scale, network: Network, now: datetime) ->
                 figures[f"{kind}_p99_ms"] = median(p99s)
                 figures[f"{kind}_p99_runs_ms"] = [rounded(v) for v in p99s]
                 figures[f"{kind}_cpu_ms_per_query"] = median(t.cpu_ms_per_query for t in timings)
+                figures[f"{kind}_cpu_p50_ms"] = median(percentile(t.cpu_ms, 50) for t in timings)
+                figures[f"{kind}_cpu_p99_ms"] = median(percentile(t.cpu_ms, 99) for t in timings)
+            figures["load_average_runs"] = loads
             totals = [n for t in kinds["typical"] for n in t.totals]
             figures["typical_results_median"] = median(totals)
             figures["typical_results_p90"] = percentile(totals, 90)
