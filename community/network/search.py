@@ -1,7 +1,9 @@
 """Partner search: teachers' profiles and partner-finding posts, in one list.
 
 Free text is matched word by word (accents and case ignored, the last word
-may be unfinished) and ranked by relevance; filters narrow the result and
+may be unfinished) and ranked by relevance: results with more of the words
+in their title (a teacher's name, a post's title) first, then shorter ones,
+then the newest (``storage.search.ranking``). Filters narrow the result and
 the facet counts describe the whole filtered result, so a user sees how many
 results each further filter would leave. Only validated teachers' documents
 and open, unexpired posts are found (see ``storage.search``).

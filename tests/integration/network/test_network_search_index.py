@@ -548,3 +548,22 @@ async def test_a_node_whose_last_change_was_pruned_reloads(index: Index):
     page = await index.search(text="lantern")
     assert sorted(hit.ref_id for hit in page.hits) == ["first", "second"]
     assert {f.value: f.count for f in page.facets["country"]} == {"FR": 1, "PL": 1}
+
+
+async def test_a_node_far_behind_the_log_reloads_rather_than_replays(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+):
+    await index.put("first", body="harbour")
+    assert await index.refs(text="harbour") == ["first"]
+    mirror = index.world.services.db._search_mirror
+    loads = mirror.reloads
+    monkeypatch.setattr("storage.search.mirror_sync.MAX_CHANGES", 2)
+    for ref in ("second", "third", "fourth"):
+        await index.put(ref, body="harbour", country_code="DE")
+    page = await index.search(text="harbour")
+    assert page.total == 4
+    assert {f.value: f.count for f in page.facets["country"]} == {"FR": 1, "DE": 3}
+    assert mirror.reloads == loads + 1
+    await index.put("fifth", body="harbour")  # one change: applied, no reload
+    assert (await index.search(text="harbour")).total == 5
+    assert mirror.reloads == loads + 1
