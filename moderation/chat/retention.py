@@ -17,6 +17,7 @@ mid-way, the next period finishes the work.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
@@ -38,6 +39,8 @@ LEASE_KEY = "cluster"
 LOGGED_SESSIONS = 20
 """Session ids named in a purge's log line, at most."""
 MAX_CHECK_EVERY_S = 300.0
+STOP_WAIT_S = 10.0
+"""How long stopping waits for a purge under way before cancelling it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,17 +171,26 @@ class ChatRetention:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Purge in the background while the block runs; stop and wait for it after."""
-        task = asyncio.create_task(self._loop(), name="chat-retention")
+        """Purge in the background while the block runs; stop and wait for it after.
+
+        A purge under way is let finish (up to ``STOP_WAIT_S``) rather than
+        cancelled: cancelled in the middle of a statement, the SQLite driver's
+        thread would answer an event loop that may be closed by then.
+        """
+        stop = asyncio.Event()
+        task = asyncio.create_task(self._loop(stop), name="chat-retention")
         try:
             yield
         finally:
-            task.cancel()
-            await asyncio.wait({task})
+            stop.set()
+            done, _ = await asyncio.wait({task}, timeout=STOP_WAIT_S)
+            if not done:
+                task.cancel()
+                await asyncio.wait({task})
 
-    async def _loop(self) -> None:
+    async def _loop(self, stop: asyncio.Event) -> None:
         check_every_s = min(MAX_CHECK_EVERY_S, max(1.0, self._settings.purge_every_s / 4))
-        while True:
+        while not stop.is_set():
             try:
                 await self.purge_if_due()
             except CodedError as exc:
@@ -186,7 +198,8 @@ class ChatRetention:
             except Exception:
                 # The loop must outlive one bad run: the next period retries.
                 logger.exception("chat retention purge failed")
-            await asyncio.sleep(check_every_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), check_every_s)
 
     async def _purge_messages(
         self,
