@@ -29,6 +29,7 @@ from .ports_rooms import (
     LoggedEvent,
     NewEvent,
     NodeLiveness,
+    Redaction,
     RoomRecord,
     RoomState,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "RateDecision",
     "RateLimiter",
     "RateRule",
+    "Redaction",
     "RoomRecord",
     "RoomState",
     "RoomStoreOptions",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from protocol.ids import RoomId
 
 from .feed import DEFAULT_FEED_BUFFER, FeedHub, FeedQueue, payload_with_seq
-from .ports_rooms import KEEP_WAKE, NO_WAKE, Commit, LoggedEvent, RoomRecord
+from .ports_rooms import KEEP_WAKE, NO_WAKE, Commit, LoggedEvent, Redaction, RoomRecord
 
 DEFAULT_LOG_CAPACITY = 500
 
@@ -166,6 +166,25 @@ class InMemoryRooms:
         """See ``EventLog.last_seq``."""
         room = self._rooms.get(room_id)
         return room.seq if room else 0
+
+    async def redact(self, room_id: RoomId, redaction: Redaction) -> list[int]:
+        """See ``EventLog.redact``."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            return []
+        marker = redaction.marker
+        seqs: list[int] = []
+        for index, event in enumerate(room.log):
+            if event.name in redaction.names and marker in event.payload:
+                room.log[index] = LoggedEvent(
+                    room_id=room_id,
+                    seq=event.seq,
+                    audience=event.audience,
+                    name=redaction.name,
+                    payload=payload_with_seq(redaction.body, event.seq),
+                )
+                seqs.append(event.seq)
+        return seqs
 
     def subscribe(self) -> FeedQueue:
         """See ``EventLog.subscribe``."""

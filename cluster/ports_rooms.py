@@ -10,7 +10,9 @@ order of ``seq`` is the order in which the room changed, on every node.
 The log keeps the room's latest events for replay to reconnecting clients and
 delivers every appended event, in ``seq`` order per room, to the subscribers
 of every node (``EventLog.subscribe``), including the node that appended it:
-local and remote clients see one order.
+local and remote clients see one order. A kept event can be *redacted*
+(``EventLog.redact``): rewritten in place, under the same ``seq``, so that
+what a teacher deleted is not replayed while replay stays gap-free.
 
 Implementations: ``cluster.memory_rooms`` (one process) and
 ``cluster.redis.room_state`` (several nodes). Both are held to
@@ -20,6 +22,7 @@ This module declares interfaces and value types only: no I/O.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -58,6 +61,32 @@ class LoggedEvent:
     payload: str
     """The JSON object sent to clients: ``{"seq": <seq>, ...body}``."""
     effects: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """Which kept events of a room to rewrite, and what each becomes.
+
+    An event matches when its name is one of ``names`` and its payload holds
+    the JSON member ``"<key>":"<value>"`` (as compact JSON writes it). JSON
+    escapes every quote inside a string, so the member cannot be matched
+    inside a text, only as a member of an object; ``names`` keeps events that
+    merely mention the value elsewhere (a report naming the message) apart.
+    """
+
+    names: tuple[str, ...]
+    """Event names that may match (say ``chat.message_posted``)."""
+    key: str
+    value: str
+    name: str
+    """The matched event's new name."""
+    body: str
+    """Its new JSON object without ``seq`` (the log puts the kept ``seq`` first)."""
+
+    @property
+    def marker(self) -> str:
+        """The member to find in a payload, as compact JSON text."""
+        return json.dumps({self.key: self.value}, separators=(",", ":"))[1:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +225,24 @@ class EventLog(Protocol):
 
         Raises:
             ClusterUnavailable: The shared store could not be reached.
+        """
+        ...
+
+    async def redact(self, room_id: RoomId, redaction: Redaction) -> list[int]:
+        """Rewrite the room's kept events that match, atomically, each under its ``seq``.
+
+        Only what ``since`` replays changes: the feed is not told (live
+        clients get the domain's own event saying what happened), the
+        room's ``seq``, version and expiry stay as they are, and an event
+        that is no longer kept is not looked for. A rewritten event keeps
+        its audience and loses its node-local effects.
+
+        Returns:
+            The ``seq`` of each rewritten event, in order (empty: none matched).
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached (the
+                redaction may or may not have been applied; it can be repeated).
         """
         ...
 

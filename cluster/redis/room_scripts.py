@@ -9,7 +9,7 @@ An event travels (in the log and on the feed) as one line per field:
 ``room_id``, ``seq``, ``audience``, ``name``, ``effects``, then the payload.
 None of the first five can contain a line break, and JSON never contains a
 raw one, so splitting at the first five line breaks recovers the fields.
-The payload construction mirrors ``cluster.feed.payload_with_seq``.
+The payload construction (``WITH_SEQ_LUA``) mirrors ``cluster.feed.payload_with_seq``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,14 @@ from dataclasses import dataclass
 from protocol.ids import RoomId
 
 from ..ports_rooms import LoggedEvent
+
+WITH_SEQ_LUA = """
+local function with_seq(body, seq)
+  if body == '{}' then return '{"seq":' .. seq .. '}' end
+  return '{"seq":' .. seq .. ',' .. string.sub(body, 2)
+end
+"""
+"""``cluster.feed.payload_with_seq`` in Lua, put before the scripts that write payloads."""
 
 VERSION_FIELD = "_v"
 """The hash field holding the room's version; domain fields never start with ``_``."""
@@ -66,13 +74,7 @@ end
 local seqs = {}
 for _ = 1, ne do
   local seq = redis.call('INCR', KEYS[2])
-  local body = ARGV[i + 2]
-  local payload
-  if body == '{}' then
-    payload = '{"seq":' .. seq .. '}'
-  else
-    payload = '{"seq":' .. seq .. ',' .. string.sub(body, 2)
-  end
+  local payload = with_seq(ARGV[i + 2], seq)
   local line = room .. '\\n' .. seq .. '\\n' .. ARGV[i] .. '\\n' .. ARGV[i + 1] .. '\\n'
     .. ARGV[i + 3] .. '\\n' .. payload
   redis.call('RPUSH', KEYS[3], line)
@@ -103,6 +105,34 @@ return redis.call('LRANGE', KEYS[2], since + 1 - first, -1)
 """
 
 
+# KEYS: log list. ARGV: marker, new name, new body, then the names that may match.
+# Rewrites each kept line whose name is one of them and whose payload holds the
+# marker (a plain find), in place with LSET, keeping its room, seq and audience
+# and dropping its effects. Returns the seq of each rewritten line.
+REDACT_LUA = """
+local marker, new_name, body = ARGV[1], ARGV[2], ARGV[3]
+local names = {}
+for i = 4, #ARGV do names[ARGV[i]] = true end
+local lines = redis.call('LRANGE', KEYS[1], 0, -1)
+local seqs = {}
+for index, line in ipairs(lines) do
+  local a = string.find(line, '\\n', 1, true)
+  local b = string.find(line, '\\n', a + 1, true)
+  local c = string.find(line, '\\n', b + 1, true)
+  local d = string.find(line, '\\n', c + 1, true)
+  local e = string.find(line, '\\n', d + 1, true)
+  if names[string.sub(line, c + 1, d - 1)] and string.find(line, marker, e + 1, true) then
+    local seq = string.sub(line, a + 1, b - 1)
+    local payload = with_seq(body, seq)
+    local kept = string.sub(line, 1, c)
+    redis.call('LSET', KEYS[1], index - 1, kept .. new_name .. '\\n\\n' .. payload)
+    seqs[#seqs + 1] = tonumber(seq)
+  end
+end
+return seqs
+"""
+
+
 @dataclass(frozen=True)
 class Script:
     """A Lua script and its SHA-1, for ``EVALSHA`` with an ``EVAL`` fallback."""
@@ -114,8 +144,9 @@ class Script:
         return hashlib.sha1(self.source.encode()).hexdigest()
 
 
-COMMIT = Script(COMMIT_LUA)
+COMMIT = Script(WITH_SEQ_LUA + COMMIT_LUA)
 SINCE = Script(SINCE_LUA)
+REDACT = Script(WITH_SEQ_LUA + REDACT_LUA)
 
 
 def decode_line(raw: bytes | str) -> LoggedEvent:

@@ -1,4 +1,4 @@
-"""Contract of ``cluster.ports_rooms.EventLog``: sequence numbers, replay and the feed.
+"""Contract of ``cluster.ports_rooms.EventLog``: sequence numbers, replay, redaction, the feed.
 
 The feed is what keeps every node's clients in one order: events appended on
 either node reach the subscribers of both, in ``seq`` order per room.
@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from cluster import Commit, LoggedEvent, NewEvent
+from cluster import Commit, LoggedEvent, NewEvent, Redaction
 from protocol.ids import RoomId
 from tests.contract.room_stores import Store, Stores, open_stores
 from tests.services import require_redis
 
 LOG_CAPACITY = 5
 FEED_WAIT_S = 5.0
+POSTED = "chat.message_posted"
 
 
 @pytest.fixture
@@ -135,6 +136,117 @@ async def test_concurrent_appends_from_two_nodes_reach_both_feeds_in_one_order(
     replay = await nodes.a.since(room, count - LOG_CAPACITY)
     assert replay is not None
     assert [e.payload for e in replay] == [e.payload for e in seen_a[-LOG_CAPACITY:]]
+
+
+# -- redaction ------------------------------------------------------------
+
+
+def posted(message_id: str, text: str, *, audience: str = "all") -> NewEvent:
+    body = json.dumps({"message_id": message_id, "text": text}, separators=(",", ":"))
+    return NewEvent(audience=audience, name=POSTED, body=body, effects='[{"op":"x"}]')
+
+
+def tombstone(message_id: str) -> Redaction:
+    return Redaction(
+        names=(POSTED,),
+        key="message_id",
+        value=message_id,
+        name="chat.message_deleted",
+        body=json.dumps({"message_id": message_id}, separators=(",", ":")),
+    )
+
+
+async def test_a_redacted_event_keeps_its_seq_audience_and_place(
+    nodes: Stores, room: RoomId
+) -> None:
+    await append(
+        nodes.a,
+        room,
+        posted("m1", "keep me"),
+        posted("m2", "secret", audience="user:u1"),
+        posted("m2", "secret", audience="staff"),
+        NewEvent("all", "demo.after", '{"n":1}'),
+    )
+
+    assert await nodes.b.redact(room, tombstone("m2")) == [2, 3]
+
+    replay = await nodes.a.since(room, 0)
+    assert replay is not None
+    assert [e.seq for e in replay] == [1, 2, 3, 4]
+    assert [e.name for e in replay] == [
+        POSTED,
+        "chat.message_deleted",
+        "chat.message_deleted",
+        "demo.after",
+    ]
+    assert [e.audience for e in replay] == ["all", "user:u1", "staff", "all"]
+    for redacted in replay[1:3]:
+        assert redacted.payload == f'{{"seq":{redacted.seq},"message_id":"m2"}}'
+        assert redacted.effects == ""
+        assert "secret" not in redacted.payload
+    assert json.loads(replay[0].payload)["text"] == "keep me"
+    assert replay[0].effects == '[{"op":"x"}]'
+    assert await nodes.a.last_seq(room) == 4
+
+
+async def test_only_the_named_events_with_that_exact_member_match(
+    nodes: Stores, room: RoomId
+) -> None:
+    await append(
+        nodes.a,
+        room,
+        # Another message whose id starts the same.
+        posted("m22", "other"),
+        # The id inside a text is escaped JSON, not a member.
+        posted("m3", 'quote "message_id":"m2" here'),
+        # Another event naming the message (a report) is not a post.
+        NewEvent("staff", "moderation.report_filed", '{"report":{"message_id":"m2"}}'),
+    )
+
+    assert await nodes.a.redact(room, tombstone("m2")) == []
+
+    replay = await nodes.b.since(room, 0)
+    assert replay is not None
+    assert [e.name for e in replay] == [POSTED, POSTED, "moderation.report_filed"]
+
+
+async def test_redacting_again_or_elsewhere_changes_nothing(nodes: Stores, room: RoomId) -> None:
+    await append(nodes.a, room, posted("m1", "hello"))
+    assert await nodes.a.redact(room, tombstone("m1")) == [1]
+    before = await nodes.a.since(room, 0)
+
+    assert await nodes.b.redact(room, tombstone("m1")) == []
+    assert await nodes.b.redact(RoomId(f"{room}-never"), tombstone("m1")) == []
+
+    assert await nodes.a.since(room, 0) == before
+    assert await nodes.a.last_seq(RoomId(f"{room}-never")) == 0
+
+
+async def test_events_no_longer_kept_are_not_looked_for_and_replay_stays_whole(
+    nodes: Stores, room: RoomId
+) -> None:
+    await append(nodes.a, room, posted("m1", "old"))
+    await append(nodes.a, room, *(posted(f"n{n}", "filler") for n in range(LOG_CAPACITY)))
+    await append(nodes.a, room, posted("m1", "again, kept"))
+
+    assert await nodes.a.redact(room, tombstone("m1")) == [LOG_CAPACITY + 2]
+
+    assert await nodes.b.since(room, 0) is None
+    replay = await nodes.b.since(room, 2)
+    assert replay is not None
+    assert [e.seq for e in replay] == list(range(3, LOG_CAPACITY + 3))
+    assert replay[-1].name == "chat.message_deleted"
+
+
+async def test_the_feed_is_not_told_and_appends_go_on(nodes: Stores, room: RoomId) -> None:
+    async with nodes.b.subscribe() as feed:
+        await append(nodes.a, room, posted("m1", "hello"))
+        await nodes.a.redact(room, tombstone("m1"))
+        assert await append(nodes.a, room, NewEvent("all", "demo.after", "{}")) == [2]
+        first, second = await collect(feed, 2)
+    # Live subscribers got the original and then the next event, nothing more.
+    assert (first.seq, first.name) == (1, POSTED)
+    assert (second.seq, second.name) == (2, "demo.after")
 
 
 async def kill_connections_named(url: str, name: str) -> int:
