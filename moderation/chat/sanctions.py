@@ -6,7 +6,10 @@ reason code, and reaches the room in one atomic commit of the session's new
 chat policy with its events:
 
 * **delete**: the message's text is dropped for good; everyone who could see
-  it gets ``chat.message_deleted`` (late joiners read a tombstone);
+  it gets ``chat.message_deleted`` (late joiners read a tombstone), and the
+  room's event log keeps, under the same ``seq``, a tombstone where its copies
+  were (``EventLog.redact``): a client that reconnects inside the replay
+  window never receives the text;
 * **mute** / **unmute**: the participant cannot write until a time; the
   teachers and the participant are told (``chat.mute_changed``);
 * **clear**: every message so far leaves the participants' view
@@ -21,17 +24,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from cluster import Clock
+from cluster import Clock, Redaction
 from community.clock import utc_now
 from protocol.errors import Forbidden, InvalidPayload, NotFound
 from protocol.events.chat import (
     ChatCleared,
     ChatMessageDeleted,
+    ChatMessageHeld,
+    ChatMessagePosted,
     ChatMuteChanged,
     ChatPolicyChanged,
     ChatPolicyView,
 )
-from protocol.events.moderation import ModerationReason
+from protocol.events.moderation import MessageHeld, ModerationReason
 from protocol.ids import MessageId
 from rooms import (
     EVERYONE,
@@ -52,6 +57,10 @@ from .errors import AlreadyDecided
 from .policy import ChatPolicy
 from .queue import announce, message_of
 from .views import at, route_of
+
+TEXT_BEARING = (ChatMessagePosted.name, ChatMessageHeld.name, MessageHeld.name)
+"""The logged events that carry a message's text: its copies, and the notices of
+its wait for a teacher (the sender's and the teachers')."""
 
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 
@@ -107,6 +116,19 @@ def clean_domains(domains: list[str]) -> tuple[str, ...]:
             )
         cleaned.append(host)
     return tuple(sorted(set(cleaned)))
+
+
+def tombstone_of(message_id: MessageId) -> Redaction:
+    """How the room's log forgets a deleted message: each event bearing its text
+    becomes ``chat.message_deleted``, the event its live clients get."""
+    tombstone = ChatMessageDeleted(message_id=message_id)
+    return Redaction(
+        names=TEXT_BEARING,
+        key="message_id",
+        value=message_id,
+        name=tombstone.name,
+        body=tombstone.model_dump_json(exclude={"seq"}),
+    )
 
 
 def _lower_rank(room: ChatRoom, participant_id: str) -> Participant:
@@ -168,6 +190,9 @@ class ChatSanctions:
         if EVERYONE not in audiences and TEACHERS not in audiences:
             # Teachers read groups' and private messages in their history too.
             audiences.append(TEACHERS)
+        # The log first: a client reconnecting from now on replays no text,
+        # then the tombstone reaches the live ones.
+        await self._rooms.kernel.log.redact(room.room_id, tombstone_of(message_id))
         tombstone = ChatMessageDeleted(message_id=message_id)
         await self._rooms.chat.act(
             actor, lambda _room: announce([Notice(a, tombstone) for a in audiences])

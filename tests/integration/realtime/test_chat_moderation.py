@@ -158,6 +158,41 @@ async def test_a_reconnecting_pupil_gets_the_missed_chat_and_tombstones_in_order
     assert (await history(kid))[0] == ("deleted", None)
 
 
+async def test_a_deleted_message_is_never_replayed_to_a_reconnecting_pupil_or_a_late_joiner(
+    live: Live,
+) -> None:
+    teacher = await live.teacher()
+    host = await live.join(teacher)
+    kid = await live.join(await live.pupil(teacher))
+    rude = await live.join(await live.pupil(teacher))
+    start = (await kid.next(RoomSnapshot)).seq
+    await say(live, host, "before the drop")
+    await kid.next(ChatMessagePosted)
+    await drop(kid)
+    await host.next(ParticipantLeft)
+    sent = await say(live, rude, "you are so silly")
+    await say(live, host, "after it")
+    await host.send(DeleteMessage(message_id=sent.message_id, reason=ModerationReason.UNKIND))
+    await until(lambda: kid.joins == 2)
+    assert kid.last_join is not None and kid.last_join.replay is not None
+    late = await live.join(await live.pupil(teacher))
+    await barrier(live, host, kid, late)
+
+    for client in (kid, late):
+        assert "silly" not in str(client.record)
+        assert await history(client) == [
+            ("posted", "before the drop"),
+            ("deleted", None),
+            ("posted", "after it"),
+        ]
+    assert texts(kid) == ["before the drop", "after it"]
+    # Replayed: the tombstone where the message was, then the teacher's delete.
+    assert {e.message_id for e in named(kid, ChatMessageDeleted)} == {sent.message_id}
+    seqs = kid.seqs(start)
+    assert seqs == sorted(set(seqs))
+    assert seqs == list(range(seqs[0], seqs[-1] + 1))
+
+
 async def test_history_pages_backwards_over_the_wire(live: Live) -> None:
     teacher = await live.teacher()
     host = await live.join(teacher)

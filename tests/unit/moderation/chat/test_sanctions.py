@@ -41,6 +41,43 @@ class TestDelete:
             assert await history_states(rooms, seat) == [("deleted", None)]
         assert await stored(rooms.db, sent.message_id) == ("deleted", None)
 
+    async def test_the_room_log_replays_a_tombstone_under_the_same_seq_never_the_text(
+        self, rooms: ModeratedRooms
+    ) -> None:
+        teacher = await rooms.seat_teacher()
+        kid = await rooms.seat_pupil()
+        kept = await rooms.services.chat.send(kid.actor, "hello", None)
+        rude = await rooms.services.chat.send(kid.actor, "you are silly", None)
+        before = await rooms.store.since(rooms.room, 0)
+        assert before is not None
+
+        await rooms.moderation.sanctions.delete(teacher.actor, rude.message_id, REASON)
+
+        after = await rooms.store.since(rooms.room, 0)
+        assert after is not None
+        assert "silly" not in str(after)
+        # Gap-free: the same numbers, one tombstone more at the end.
+        assert [e.seq for e in after] == [e.seq for e in before] + [before[-1].seq + 1]
+        replaced = next(e for e in after if e.seq == rude.seq)
+        assert (replaced.name, replaced.audience) == ("chat.message_deleted", "all")
+        assert replaced.payload == f'{{"seq":{rude.seq},"message_id":"{rude.message_id}"}}'
+        untouched = next(e for e in after if e.seq == kept.seq)
+        assert untouched.name == POSTED and "hello" in untouched.payload
+
+    async def test_an_approved_then_deleted_message_leaves_no_text_in_the_held_notices(
+        self, rooms: ModeratedRooms
+    ) -> None:
+        teacher = await rooms.seat_teacher()
+        kid = await rooms.seat_pupil()
+        held = await rooms.services.chat.send(kid.actor, "my email is tom.smith@gmail.com", None)
+        await rooms.moderation.queue.approve(teacher.actor, held.message_id, None)
+        await rooms.moderation.sanctions.delete(teacher.actor, held.message_id, REASON)
+        logged = await rooms.store.since(rooms.room, 0)
+        assert logged is not None
+        assert "tom.smith" not in str(logged)
+        names = [e.name for e in logged]
+        assert "moderation.message_held" not in names and "chat.message_held" not in names
+
     async def test_deleting_twice_or_a_waiting_message_is_a_conflict(
         self, rooms: ModeratedRooms
     ) -> None:
