@@ -27,8 +27,19 @@ def evict_user(user_id: str) -> Effect:
     return {"op": EVICT_USER, "user": user_id}
 
 
-def evict_conn(conn_id: str) -> Effect:
-    """Close one connection (replaced by a newer one of the same user)."""
+def evict_conn(conn_id: str, *, rejoin: bool = False) -> Effect:
+    """Close one connection.
+
+    Args:
+        conn_id: The connection.
+        rejoin: Its client is to come back and resume (its node was taken for
+            dead): the node lets the socket go as a network failure would, and
+            clients reconnect by themselves. Without it the close is final (a
+            connection replaced by a newer one of the same user must not come
+            back and replace that one in turn).
+    """
+    if rejoin:
+        return {"op": EVICT_CONN, "conn": conn_id, "rejoin": True}
     return {"op": EVICT_CONN, "conn": conn_id}
 
 

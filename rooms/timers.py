@@ -188,13 +188,13 @@ class TimerService:
                 away = draft.lower_hand(participant, participant.participant_id)
                 draft.put(replace(away, is_present=False, conn_id=None))
                 # Should the node be alive after all (cut off from the others
-                # for a while), it closes the socket, so its client rejoins.
+                # for a while), it lets the socket go, so its client rejoins.
                 draft.send(
                     ALL,
                     ParticipantLeft(
                         participant_id=participant.participant_id, reason="disconnected"
                     ),
-                    effects.evict_conn(participant.conn_id or ""),
+                    effects.evict_conn(participant.conn_id or "", rejoin=True),
                 )
                 gone.append((meta.session_id, participant.participant_id))
         if gone:

@@ -82,6 +82,9 @@ class Connection:
     """The broadcast groups this socket is in."""
     closing: bool = False
     """Evicted or leaving: out of every group, closed as soon as it is idle."""
+    rejoin: bool = False
+    """Evicted so that its client comes back and resumes: the socket is let go
+    like a lost connection, not closed for good (``Realtime.evict``)."""
     busy: bool = False
     """A command of this socket is running (its answer is still to be sent)."""
 

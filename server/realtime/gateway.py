@@ -109,7 +109,7 @@ async def on_disconnect(realtime: Realtime, sid: str) -> None:
             conn.room_id,
             conn.user_id,
             conn_id=conn.conn_id,
-            reason="left" if conn.closing else "disconnected",
+            reason="left" if conn.closing and not conn.rejoin else "disconnected",
         )
     except CodedError as exc:
         logger.warning(

@@ -14,7 +14,11 @@ per room (``EventLog.subscribe``), and for each:
    participant still receives the event that removes them.
 
 The pump never awaits the network per recipient: closing an evicted socket
-is handed to a task of its own.
+is handed to a task of its own. An eviction is final (kick, ban, room ended,
+a connection replaced: the client must not come back on its own) unless it
+asks the client to rejoin (its node was taken for dead, or a gap the log no
+longer holds): then the socket is let go like a lost connection, and the
+client reconnects and resumes from its last ``seq``.
 """
 
 from __future__ import annotations
@@ -71,8 +75,10 @@ class FeedPump:
         Redis pub/sub drops what is published while a node's link is down.
         The log keeps it, so a gap in a room's ``seq`` is filled from the log
         before the event is delivered; when the log no longer holds the gap,
-        the room's local sockets are closed so that their clients reconnect
-        and catch up with a snapshot, rather than carry on with a hole.
+        the room's local sockets are let go (``Realtime.evict`` with
+        ``rejoin``: closed as a lost connection, not with Socket.IO's
+        disconnect) so that their clients reconnect and catch up with a
+        snapshot, rather than carry on with a hole.
         """
         previous = self.last_seq.get(event.room_id)
         if previous is not None and event.seq <= previous:
@@ -91,7 +97,7 @@ class FeedPump:
         if missed is None:
             logger.warning("feed gap beyond the log; resyncing clients", extra={"room_id": room_id})
             for conn in local:
-                await realtime.evict(conn)
+                await realtime.evict(conn, rejoin=True)
             return
         logger.info("feed gap filled from the log", extra={"room_id": room_id})
         for event in missed:
@@ -120,9 +126,9 @@ class FeedPump:
                 if conn.user_id == effect.get("user"):
                     await realtime.evict(conn)
         elif op == EVICT_CONN:
-            replaced = realtime.connections.by_conn_id(str(effect.get("conn")))
-            if replaced is not None:
-                await realtime.evict(replaced)
+            target = realtime.connections.by_conn_id(str(effect.get("conn")))
+            if target is not None:
+                await realtime.evict(target, rejoin=effect.get("rejoin") is True)
         elif op == EVICT_ALL:
             # The session is over: nothing more to track for this room here.
             self.last_seq.pop(event.room_id, None)

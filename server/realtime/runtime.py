@@ -30,6 +30,7 @@ from .accounts import AccountEpochs
 from .channels import Channels, Outbox
 from .connections import Connection, ConnectionRegistry
 from .dispatcher import Dispatcher
+from .engine import SocketOutbox
 from .gateway import on_connect, on_disconnect
 from .handlers import COMMAND_TABLES
 from .outbound import NAMESPACE, FeedPump
@@ -115,7 +116,7 @@ class Realtime:
             conn.channels.discard(channel)
             self.channels.leave(channel, conn.sid)
 
-    async def evict(self, conn: Connection) -> None:
+    async def evict(self, conn: Connection, *, rejoin: bool = False) -> None:
         """Take a socket out of every group now, and close it soon after.
 
         Leaving the groups is immediate, so nothing sent after this reaches
@@ -123,25 +124,70 @@ class Realtime:
         answered (a teacher who ends the session gets the acknowledgement),
         and runs in a task of its own so that whoever evicts (the feed pump)
         never waits for the socket's farewell.
+
+        Socket.IO clients (the SDK, socket.io-client) never reconnect after
+        the server's disconnect packet, and always reconnect after a lost
+        connection. So how the socket closes says what its client does next:
+
+        Args:
+            conn: The connection.
+            rejoin: Its client must come back and resume from its last
+                ``seq`` (its node was taken for dead, or this node lost
+                events it can no longer give it): the socket is let go like a
+                lost connection (``let_go``). Otherwise the close is final
+                (kicked, banned, denied, signed out, replaced, room ended):
+                Socket.IO's disconnect. A final eviction wins over a pending
+                rejoin one.
         """
         for channel in list(conn.channels):
             await self.set_channel(conn, channel, False)
-        if not conn.closing:
-            conn.closing = True
-            if not conn.busy:
-                self.close_soon(conn)
+        if conn.closing:
+            conn.rejoin = conn.rejoin and rejoin
+            return
+        conn.closing = True
+        conn.rejoin = rejoin
+        if not conn.busy:
+            self.close_soon(conn)
 
     def outbox_of(self, sid: str) -> Outbox:
         """Where a connected socket's events are written."""
-        eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE)
-        outbox = None if eio_sid is None else self.sio.eio.outbox(eio_sid)
+        outbox = self._socket_outbox(sid)
         if outbox is None:
             raise RuntimeError("the socket has no outbox")
         return outbox
 
+    def _socket_outbox(self, sid: str) -> SocketOutbox | None:
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE)
+        return None if eio_sid is None else self.sio.eio.outbox(eio_sid)
+
     def close_soon(self, conn: Connection) -> None:
-        """Close a socket in a task of its own."""
-        self.spawn(self.sio.disconnect(conn.sid, namespace=NAMESPACE))
+        """Close an evicted socket in a task of its own, as ``evict`` said.
+
+        A task, so that the answer to the command that evicted it is queued
+        first; the way to close is read when the task runs.
+        """
+        self.spawn(self._close(conn))
+
+    async def _close(self, conn: Connection) -> None:
+        if conn.rejoin:
+            self.let_go(conn.sid)
+        else:
+            await self.sio.disconnect(conn.sid, namespace=NAMESPACE)
+
+    def let_go(self, sid: str) -> None:
+        """End a socket as a lost connection would, so that its client reconnects.
+
+        No Socket.IO disconnect and no Engine.IO close packet: either would
+        tell the client to stay away. The end of the socket's queue (None,
+        python-engineio's own way to stop a socket's writer) goes behind what
+        is already queued; the writer sends that, then closes the WebSocket
+        (a bare close frame), which clients take for a dropped connection.
+        The engine's reader then sees the socket closed, and the disconnect
+        handler forgets the connection as for any other close.
+        """
+        outbox = self._socket_outbox(sid)
+        if outbox is not None:
+            outbox.put_nowait(None)
 
     async def revalidate(self, conn: Connection, *, force: bool) -> None:
         """Check the connection's account again if due (or if ``force``).

@@ -16,8 +16,9 @@ node that keeps serving clients who never hear the others (python-socketio
   link returns, without anyone saying anything more (no deaf listener).
 * Node B cut off for longer than its heartbeat lives: A shows B's pupil
   gone (B cannot be told from a crashed node); once B is back, its pupil
-  must not stay connected to a room that counts it gone: it is let go and
-  comes back by itself. (Expected to fail: see the test's xfail reason.)
+  must not stay connected to a room that counts it gone: it is let go (closed
+  like a lost connection, not with Socket.IO's disconnect, which clients take
+  as final) and comes back by itself.
 * Redis killed for longer than a node's heartbeat lives: ``/ready`` fails on
   both nodes and chat is refused (never a false "sent"); Redis back on the
   same port: both nodes are ready again by themselves, nobody was shown
@@ -254,12 +255,6 @@ async def test_a_node_cut_off_from_redis_misses_nothing_when_it_returns(
     assert not gone_events(*seated.everyone), "B was cut off briefly, nobody left"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="server bug: a socket evicted so that its client rejoins is closed with a "
-    "Socket.IO disconnect, after which Socket.IO clients (the SDK too) never reconnect",
-)
 async def test_a_node_cut_off_for_long_is_taken_for_dead_and_its_clients_come_back(
     open_class: OpenClass, watch: Watch, relay: TcpRelay
 ) -> None:

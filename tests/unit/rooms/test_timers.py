@@ -166,7 +166,7 @@ async def test_participants_of_a_dead_node_are_marked_away(db: Database, clock: 
         lowered, left = rooms.events()
         assert lowered.name == "hand.lowered"
         assert (left.name, left.data["reason"]) == ("participant.left", "disconnected")
-        assert left.effects == [{"op": "evict_conn", "conn": kid.conn_id}]
+        assert left.effects == [{"op": "evict_conn", "conn": kid.conn_id, "rejoin": True}]
         assert not (await rooms.participant(kid)).is_present
         assert (await rooms.participant(host)).is_present
         view = await rooms.services.kernel.view(rooms.room)
