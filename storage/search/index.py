@@ -39,7 +39,7 @@ from . import bitsets
 from .documents import SearchDocument, SearchHit, SearchPage, SearchRequest, document_tags
 from .folding import tokens
 from .mirror import DocumentMirror
-from .mirror_sync import MirrorSync, json_terms
+from .mirror_sync import MirrorSync, WordSource, json_terms
 from .plan import QueryPlan, narrowing_groups, plan_search
 from .ranking import (
     FEW,
@@ -50,6 +50,7 @@ from .ranking import (
     title_tiers,
 )
 from .reader import Params, Reader, in_list
+from .words import WordIndex
 
 SUMMARY_LEN = 300
 HITS = (
@@ -74,6 +75,21 @@ class TextMatch:
     """Per word, documents with it in their title (among the engine's matches)."""
     only_candidates: bool = False
     """Whether ``ids`` holds candidates only (the engine applied ``keep``)."""
+
+
+def match_in_memory(words: WordIndex, plan: QueryPlan, candidates: int) -> tuple[int, list[int]]:
+    """The candidates holding every word of the plan, and per word those with
+    it in their title, from the node's copy of the engine's words."""
+    last = len(plan.words) - 1
+    found = candidates
+    for index, word in enumerate(plan.words):
+        if found:
+            found &= words.documents(word, prefix=plan.prefix_last and index == last)
+    in_title = [
+        found & words.in_title(word, prefix=plan.prefix_last and index == last) if found else 0
+        for index, word in enumerate(plan.words)
+    ]
+    return found, in_title
 
 
 def _epoch(moment: datetime | None) -> int | None:
@@ -148,6 +164,11 @@ class SqlSearchIndex(ABC):
     document, relative to checking a match afterwards (see
     :func:`.plan.narrowing_groups`); each engine sets its own."""
 
+    words: WordSource | None = None
+    """Where the node's copy of the engine's words comes from, for engines
+    whose words are matched in memory (see :mod:`.words`); None to ask the
+    full-text index on every search."""
+
     def __init__(self, session: AsyncSession, mirror: MirrorSync) -> None:
         self._session = session
         self._mirror = mirror
@@ -202,7 +223,7 @@ class SqlSearchIndex(ABC):
         plan = plan_search(request, int(now.timestamp()))
         after = self._read_cursor(cursor, plan)
         read = await self._reader(await self._session.connection())
-        mirror = await self._mirror.current(read)
+        mirror = await self._mirror.current(read, self.words)
         passing = mirror.filter_sets(plan.request)
         candidates = mirror.visible(plan.now_s)
         for one_filter in passing.values():
@@ -240,9 +261,17 @@ class SqlSearchIndex(ABC):
         candidates: int,
         after: RankKey | None,
         count: int,
-    ) -> tuple[int, Sequence[int], list[RankKey]]:
-        """The documents with the words among ``candidates`` (as a set and as
-        ids), and the page's keys."""
+    ) -> tuple[int, Sequence[int] | None, list[RankKey]]:
+        """The documents with the words among ``candidates`` (as a set, and as
+        ids when known), and the page's keys."""
+        if mirror.words is not None:
+            found, in_title = match_in_memory(mirror.words, plan, candidates)
+            if found.bit_count() > FEW:
+                tiers = title_tiers(found, in_title)
+                return found, None, by_relevance_sets(tiers, mirror.lengths(), after, count)
+            ids: Sequence[int] = bitsets.members(found)
+            titled = [frozenset(bitsets.members(t & found)) for t in in_title]
+            return found, ids, by_relevance_ids(ids, titled, mirror.length_of, after, count)
         keep = bitsets.unpack(candidates, mirror.size)
         match = await self._match(read, plan, keep, narrowing)
         size = len(keep)

@@ -25,6 +25,7 @@ from typing import Any
 
 from . import bitsets
 from .documents import FACETS, NO_COUNTRY_WANTED, FacetCount, SearchRequest
+from .words import WordIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,9 @@ class DocumentMirror:
         """Per facet, each document's value (a tuple for subjects and languages),
         by id: counting a few documents one by one beats a popcount per value."""
         self._interned: dict[Any, Any] = {}
+        self.words: WordIndex | None = None
+        """The documents' words, when the engine has the node keep them
+        (:mod:`.words`); kept in step by :mod:`.mirror_sync`."""
 
     @property
     def size(self) -> int:
@@ -162,6 +166,7 @@ class DocumentMirror:
         twin._lengths_sorted = self._lengths_sorted
         twin._of = {name: list(values) for name, values in self._of.items()}
         twin._interned = self._interned
+        twin.words = self.words
         return twin
 
     def apply(self, changed: Sequence[MirroredDoc], removed: Collection[int] = ()) -> None:

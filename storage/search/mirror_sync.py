@@ -12,6 +12,10 @@ changes wait than :data:`MAX_CHANGES`, or when the last entry it applied is
 gone or differs: pruned from the log, or rolled back (its transaction failed
 after the node read it) and its id reused. Changes are applied to a copy,
 so a search that already holds the mirror keeps a consistent one.
+
+An engine may also have the node keep its words (:mod:`.words`, on
+PostgreSQL): given a :class:`WordSource`, the mirror carries a
+:class:`~.words.WordIndex` loaded, caught up and reloaded with it.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from .mirror import DocumentMirror, MirroredDoc
 from .reader import Params, Reader, in_list
+from .words import MAX_CHANGED, DocWords, WordIndex
 
 MAX_CHANGES = 5000
 """Above this many waiting changes, one full reload is cheaper."""
@@ -64,6 +69,16 @@ def _doc(row: Sequence[Any], terms: Callable[[Any], tuple[str, ...]]) -> Mirrore
     )
 
 
+class WordSource(Protocol):
+    """Where an engine's words come from (see :mod:`.words`)."""
+
+    async def load(self, read: Reader) -> WordIndex:
+        """Every document's words."""
+
+    async def read(self, read: Reader, ids: Collection[int]) -> list[DocWords]:
+        """The words of these documents (those that still exist)."""
+
+
 class MirrorSync:
     """One node's mirror of the search documents, brought up to date on demand."""
 
@@ -75,15 +90,26 @@ class MirrorSync:
         self.reloads = 0
         """How many full loads this node made (for tests and diagnostics)."""
 
-    async def current(self, read: Reader) -> DocumentMirror:
-        """The mirror, with every change committed before this call applied."""
+    async def current(self, read: Reader, words: WordSource | None = None) -> DocumentMirror:
+        """The mirror, with every change committed before this call applied.
+
+        Args:
+            words: Keep the documents' words too, from this source (the
+                mirror's ``words``); pass the same source on every call.
+        """
         async with self._lock:
-            if self._mirror is None or not await self._catch_up(read, self._mirror):
-                await self._reload(read)
+            if (
+                self._mirror is None
+                or (words is not None and self._mirror.words is None)
+                or not await self._catch_up(read, self._mirror, words)
+            ):
+                await self._reload(read, words)
             assert self._mirror is not None
             return self._mirror
 
-    async def _catch_up(self, read: Reader, mirror: DocumentMirror) -> bool:
+    async def _catch_up(
+        self, read: Reader, mirror: DocumentMirror, words: WordSource | None
+    ) -> bool:
         """Apply the changes after the last one applied; False when a reload is due."""
         start = 0 if self._last is None else self._last[0]
         rows = await read(CHANGES, {"start": start, "n": MAX_CHANGES + 2})
@@ -99,11 +125,16 @@ class MirrorSync:
         docs = await self._read(read, touched)
         updated = mirror.copy()
         updated.apply(docs, removed=touched - {doc.id for doc in docs})
+        if words is not None and mirror.words is not None:
+            texts = await words.read(read, touched)
+            updated.words = mirror.words.apply(texts, touched - {doc.id for doc in texts})
+            if updated.words.changed_count > MAX_CHANGED:
+                return False
         self._mirror = updated
         self._last = (rows[-1][0], rows[-1][2])
         return True
 
-    async def _reload(self, read: Reader) -> None:
+    async def _reload(self, read: Reader, words: WordSource | None) -> None:
         # The log's end first: a change committed between the two reads is
         # then in the documents read and applied again later, harmlessly.
         found = await read(LAST_CHANGE, {})
@@ -120,6 +151,8 @@ class MirrorSync:
             if len(page) < RELOAD_PAGE:
                 break
             after = page[-1][0]
+        if words is not None:
+            mirror.words = await words.load(read)
         self._mirror = mirror
         self._last = None if last is None else (last[0], last[1])
         self.reloads += 1

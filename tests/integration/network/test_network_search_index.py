@@ -458,13 +458,15 @@ def random_filters(rng: random.Random) -> dict:
     return filters
 
 
-@pytest.mark.parametrize("paths", ["few", "many"])
+@pytest.mark.parametrize("paths", ["few", "many", "engine_index"])
 async def test_results_order_and_counts_equal_a_plain_computation(
     index: Index, monkeypatch: pytest.MonkeyPatch, paths: str
 ):
     if paths == "many":  # the set-based ways, which otherwise start at hundreds of matches
         monkeypatch.setattr("storage.search.index.FEW", 0)
         monkeypatch.setattr("storage.search.mirror.FEW_TO_COUNT", 0)
+    if paths == "engine_index":  # PostgreSQL asked through GIN on every search, not its words' copy
+        monkeypatch.setattr("storage.search.tsvector.PostgresSearchIndex.words", None)
     docs, order = await generated_network(index, 90, seed=3)
     rng = random.Random(5)
     texts = ["climate", "clim", "cli", "water garden", "garden wat", "music", "robots forest "]
@@ -567,3 +569,26 @@ async def test_a_node_far_behind_the_log_reloads_rather_than_replays(
     await index.put("fifth", body="harbour")  # one change: applied, no reload
     assert (await index.search(text="harbour")).total == 5
     assert mirror.reloads == loads + 1
+
+
+async def test_a_node_keeps_the_words_on_postgresql_and_reloads_past_too_many_changed(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+):
+    await index.put("first", body="harbour")
+    assert await index.refs(text="harb") == ["first"]
+    sync = index.world.services.db._search_mirror
+    keeps_words = index.world.services.db.dialect == "postgresql"
+    loads = sync.reloads
+    monkeypatch.setattr("storage.search.mirror_sync.MAX_CHANGED", 1)
+    await index.put("first", body="harbour", country_code="DE")  # same words: as loaded
+    assert await index.refs(text="harbour", countries=("DE",)) == ["first"]
+    assert sync.reloads == loads
+    await index.put("first", body="lighthouse")  # its words changed: one changed document
+    assert await index.refs(text="harbour") == []
+    assert await index.refs(text="lighth") == ["first"]
+    assert sync.reloads == loads
+    await index.put("second", body="lighthouse")  # two: past the limit, a full load
+    assert await index.refs(text="lighthouse") == ["second", "first"]
+    assert sync.reloads == loads + (1 if keeps_words else 0)
+    mirror = sync._mirror
+    assert mirror is not None and (mirror.words is not None) == keeps_words
