@@ -4,20 +4,32 @@ A held message is stored (``held``) and announced to the room's teachers
 only (``moderation.message_held``); its sender sees it waiting. A teacher
 approves it as written, edits and approves it, or refuses it. The decision
 is a guarded update (two teachers deciding at once: one wins, the other gets
-``conflict``) with its audit entry in the same transaction; then the room
-learns it in one commit: the message's copies as if just posted (with the
-original time, ``edited`` when a teacher changed it) and
-``moderation.held_resolved`` to the teachers, or ``chat.message_declined`` to
-its sender alone.
+``conflict``) with its audit entry; the room learns it in one commit: the
+message's copies as if just posted (with the original time, ``edited`` when
+a teacher changed it) and ``moderation.held_resolved`` to the teachers, or
+``chat.message_declined`` to its sender alone.
+
+The room is told *inside* the decision's transaction, before it commits.
+Deciding first and telling afterwards left a window in which the database
+said ``posted`` and nobody had been told (a crash, or the shared room state
+unreachable for a moment): the message sat in the history and never arrived
+live, and approving it again was a conflict. Now a failure to tell rolls the
+decision back: the message still waits and the teacher can try again. The
+guarded update holds the row (PostgreSQL) or the write lock (SQLite) until
+the commit, so a second teacher deciding at the same moment waits, then
+finds it decided: the room is never told twice, nor told of an approval
+that a refusal beat. What is left is a failing COMMIT after the room was
+told (the database lost at that instant): the message is live but still
+waits, and is logged as such.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 from cluster import Clock
-from community.clock import utc_now
-from protocol.errors import NotFound
 from protocol.events.chat import ChatMessageDeclined
 from protocol.events.moderation import (
     Approved,
@@ -26,30 +38,15 @@ from protocol.events.moderation import (
     ModerationReason,
 )
 from protocol.ids import MessageId
-from rooms import TEACHERS, ChatChange, ChatRoom, Notice, RoomActor, RoomServices, person, posting
-from storage import Database, UnitOfWork
+from rooms import TEACHERS, Notice, RoomActor, RoomServices, person, posting
+from storage import Database
 from storage.records_moderation import ChatMessageRecord
 
-from .audit import record
+from .acting import RoomAction
 from .errors import AlreadyDecided
 from .views import held_view, posted_event, route_of
 
-
-async def message_of(uow: UnitOfWork, room: ChatRoom, message_id: str) -> ChatMessageRecord:
-    """A message of the room's current session.
-
-    Raises:
-        NotFound: No such message in this session.
-    """
-    message = await uow.moderation.find_message(message_id)
-    if message is None or message.room_id != room.room_id or message.session_id != room.session_id:
-        raise NotFound("no such message in this session")
-    return message
-
-
-def announce(notices: list[Notice]) -> ChatChange[None]:
-    """A chat change that only appends ``notices``."""
-    return ChatChange(None, notices=notices)
+logger = logging.getLogger(__name__)
 
 
 class HeldQueue:
@@ -72,7 +69,7 @@ class HeldQueue:
         Raises:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
         """
-        room = await self._rooms.chat.context(actor, staff=True)
+        room = (await RoomAction.begin(self._rooms, self._clock, actor)).room
         async with self._db.transaction("moderation.held_list") as uow:
             held = await uow.moderation.list_held(room.room_id, room.session_id)
         return HeldList(messages=[held_view(m) for m in held])
@@ -84,19 +81,25 @@ class HeldQueue:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
             NotFound: No such message in this session.
             AlreadyDecided: It is not waiting (any more).
+            ClusterUnavailable: The room could not be told (it still waits).
         """
+
+        def notices(acting: RoomAction, message: ChatMessageRecord) -> list[Notice]:
+            approved = replace(
+                message, status="posted", text=text or message.text, edited=text is not None
+            )
+            resolved = HeldResolved(
+                message_id=message_id,
+                outcome="approved",
+                by_participant_id=acting.room.actor.participant_id,
+            )
+            return [
+                *posting(route_of(approved), posted_event(approved)),
+                Notice(TEACHERS, resolved),
+            ]
+
         action = "chat.message_edited" if text is not None else "chat.message_approved"
-        room, message = await self._decide(actor, message_id, text=text, action=action)
-        approved = replace(
-            message, status="posted", text=text or message.text, edited=text is not None
-        )
-        notices = posting(route_of(approved), posted_event(approved))
-        resolved = HeldResolved(
-            message_id=message_id, outcome="approved", by_participant_id=room.actor.participant_id
-        )
-        _, seqs = await self._rooms.chat.act(
-            actor, lambda _room: announce([*notices, Notice(TEACHERS, resolved)])
-        )
+        seqs = await self._decide(actor, message_id, notices, text=text, action=action)
         return Approved(message_id=message_id, seq=seqs[0] if seqs else None)
 
     async def reject(
@@ -108,61 +111,70 @@ class HeldQueue:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
             NotFound: No such message in this session.
             AlreadyDecided: It is not waiting (any more).
+            ClusterUnavailable: The room could not be told (it still waits).
         """
-        room, message = await self._decide(
-            actor, message_id, text=None, action="chat.message_rejected", reason=reason
+
+        def notices(acting: RoomAction, message: ChatMessageRecord) -> list[Notice]:
+            resolved = HeldResolved(
+                message_id=message_id,
+                outcome="rejected",
+                by_participant_id=acting.room.actor.participant_id,
+            )
+            told = [Notice(TEACHERS, resolved)]
+            if message.sender_user_id is not None:
+                declined = ChatMessageDeclined(message_id=message_id)
+                told.append(Notice(person(message.sender_user_id), declined))
+            return told
+
+        await self._decide(
+            actor, message_id, notices, text=None, action="chat.message_rejected", reason=reason
         )
-        notices = [
-            Notice(
-                TEACHERS,
-                HeldResolved(
-                    message_id=message_id,
-                    outcome="rejected",
-                    by_participant_id=room.actor.participant_id,
-                ),
-            )
-        ]
-        if message.sender_user_id is not None:
-            notices.append(
-                Notice(person(message.sender_user_id), ChatMessageDeclined(message_id=message_id))
-            )
-        await self._rooms.chat.act(actor, lambda _room: announce(notices))
 
     async def _decide(
         self,
         actor: RoomActor,
         message_id: MessageId,
+        notices: Callable[[RoomAction, ChatMessageRecord], list[Notice]],
         *,
         text: str | None,
         action: str,
         reason: ModerationReason | None = None,
-    ) -> tuple[ChatRoom, ChatMessageRecord]:
-        """Approve (``reason`` None) or refuse a waiting message, with its audit entry.
+    ) -> tuple[int, ...]:
+        """Approve (``reason`` None) or refuse a waiting message, audit it, tell the room.
 
         The audit's reason is the teacher's for a refusal, the pipeline's hold
-        reason for an approval.
+        reason for an approval. The room is told before the decision commits
+        (see the module docstring); returns the ``seq`` of each notice.
         """
-        room = await self._rooms.chat.context(actor, staff=True)
-        now = utc_now(self._clock)
-        async with self._db.transaction("moderation.held_decide") as uow:
-            message = await message_of(uow, room, message_id)
-            if not await uow.moderation.decide_held(
-                message_id, approve=reason is None, text=text, decided_by=actor.user_id, at=now
-            ):
-                raise AlreadyDecided("this message is not waiting for a decision")
-            await record(
-                uow,
-                at=now,
-                actor_id=actor.user_id,
-                action=action,
-                project_id=room.project_id,
-                subject_type="chat_message",
-                subject_id=message_id,
-                reason=message.hold_reason if reason is None else reason.value,
-                details={
-                    "room_id": room.room_id,
-                    "session_id": room.session_id,
-                    "hold_reason": message.hold_reason or "",
-                },
-            )
-        return room, message
+        acting = await RoomAction.begin(self._rooms, self._clock, actor)
+        told = False
+        try:
+            async with self._db.transaction("moderation.held_decide") as uow:
+                message = await acting.message(uow, message_id)
+                if not await uow.moderation.decide_held(
+                    message_id,
+                    approve=reason is None,
+                    text=text,
+                    decided_by=actor.user_id,
+                    at=acting.at,
+                ):
+                    raise AlreadyDecided("this message is not waiting for a decision")
+                await acting.audit(
+                    uow,
+                    action,
+                    subject_type="chat_message",
+                    subject_id=message_id,
+                    reason=message.hold_reason if reason is None else reason.value,
+                    session_id=acting.room.session_id,
+                    hold_reason=message.hold_reason or "",
+                )
+                seqs = await acting.tell(notices(acting, message))
+                told = True
+        except Exception:
+            if told:
+                logger.error(
+                    "the room was told of a decision on a held message that did not commit",
+                    extra={"room_id": acting.room.room_id, "message_id": message_id},
+                )
+            raise
+        return seqs

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from cluster import Clock
 from community import Principal, ProjectDirectory
-from community.clock import utc_now
 from protocol.errors import NotFound
 from protocol.events.chat import ReportReason
 from protocol.events.moderation import ReportFiled, ReportList, ReportResolved
@@ -23,10 +22,9 @@ from storage.records import Slice
 from storage.records_moderation import ChatReportRecord, HistoryViewer
 
 from .access import require_project_teacher
-from .audit import record
+from .acting import RoomAction
 from .errors import AlreadyDecided
 from .history import may_read
-from .queue import announce, message_of
 from .views import report_view
 
 MAX_PROJECT_PAGE = 100
@@ -57,12 +55,12 @@ class ChatReports:
             NotInRoom, RoomClosed: The reporter is not present on this connection.
             NotFound: No such message in this session, or not one the reporter sees.
         """
-        room = await self._rooms.chat.context(actor, staff=False)
+        acting = await RoomAction.begin(self._rooms, self._clock, actor, staff=False)
+        room = acting.room
         viewer = HistoryViewer(actor.user_id, room.actor.is_staff, room.actor.group_id)
-        now = utc_now(self._clock)
         try:
             async with self._db.transaction("moderation.report") as uow:
-                message = await message_of(uow, room, message_id)
+                message = await acting.message(uow, message_id)
                 if message.status != "posted" or not may_read(message, viewer):
                     raise NotFound("no such message in this session")
                 earlier = await uow.moderation.find_report_of(message_id, actor.user_id)
@@ -74,18 +72,15 @@ class ChatReports:
                     reporter_user_id=actor.user_id,
                     reporter_participant_id=actor.participant_id,
                     reason=reason.value,
-                    at=now,
+                    at=acting.at,
                 )
-                await record(
+                await acting.audit(
                     uow,
-                    at=now,
-                    actor_id=actor.user_id,
-                    action="chat.report_filed",
-                    project_id=room.project_id,
+                    "chat.report_filed",
                     subject_type="chat_message",
                     subject_id=message_id,
                     reason=reason.value,
-                    details={"room_id": room.room_id, "report_id": filed.report_id},
+                    report_id=filed.report_id,
                 )
         except DuplicateKey:
             # The same report, sent twice at once: the other one won.
@@ -94,10 +89,7 @@ class ChatReports:
             if earlier is None:
                 raise
             return earlier.report_id
-        filed_event = ReportFiled(report=report_view(filed))
-        await self._rooms.chat.act(
-            actor, lambda _room: announce([Notice(TEACHERS, filed_event)]), staff=False
-        )
+        await acting.tell([Notice(TEACHERS, ReportFiled(report=report_view(filed)))], staff=False)
         return filed.report_id
 
     async def list_reports(self, actor: RoomActor) -> ReportList:
@@ -106,7 +98,7 @@ class ChatReports:
         Raises:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
         """
-        room = await self._rooms.chat.context(actor, staff=True)
+        room = (await RoomAction.begin(self._rooms, self._clock, actor)).room
         async with self._db.transaction("moderation.reports_list") as uow:
             found = await uow.moderation.list_reports(room.room_id, room.session_id)
         return ReportList(reports=[report_view(r) for r in found])
@@ -119,33 +111,29 @@ class ChatReports:
             NotFound: No such report in this room.
             AlreadyDecided: The report is closed already.
         """
-        room = await self._rooms.chat.context(actor, staff=True)
-        now = utc_now(self._clock)
+        acting = await RoomAction.begin(self._rooms, self._clock, actor)
         async with self._db.transaction("moderation.report_resolve") as uow:
             found = await uow.moderation.find_report(report_id)
-            if found is None or found.room_id != room.room_id:
+            if found is None or found.room_id != acting.room.room_id:
                 raise NotFound("no such report in this room")
             if not await uow.moderation.resolve_report(
-                report_id, status=outcome, resolved_by=actor.user_id, at=now
+                report_id, status=outcome, resolved_by=actor.user_id, at=acting.at
             ):
                 raise AlreadyDecided("this report is closed already")
-            await record(
+            await acting.audit(
                 uow,
-                at=now,
-                actor_id=actor.user_id,
-                action="chat.report_resolved",
-                project_id=room.project_id,
+                "chat.report_resolved",
                 subject_type="chat_message",
                 subject_id=found.message_id,
                 reason=outcome,
-                details={"room_id": room.room_id, "report_id": report_id},
+                report_id=report_id,
             )
         resolved = ReportResolved(
             report_id=report_id,
             outcome=outcome,
-            by_participant_id=room.actor.participant_id,
+            by_participant_id=acting.room.actor.participant_id,
         )
-        await self._rooms.chat.act(actor, lambda _room: announce([Notice(TEACHERS, resolved)]))
+        await acting.tell([Notice(TEACHERS, resolved)])
 
     async def project_reports(
         self, actor: Principal, project_id: ProjectId, *, cursor: str | None, limit: int

@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass, replace
 
 from cluster import Clock, Redaction
-from community.clock import utc_now
 from protocol.errors import Forbidden, InvalidPayload, NotFound
 from protocol.events.chat import (
     ChatCleared,
@@ -52,10 +51,9 @@ from rooms import (
 from storage import Database
 
 from ..policy import PersonalDataPolicy, Premoderation
-from .audit import record
+from .acting import RoomAction
 from .errors import AlreadyDecided
 from .policy import ChatPolicy
-from .queue import announce, message_of
 from .views import at, route_of
 
 TEXT_BEARING = (ChatMessagePosted.name, ChatMessageHeld.name, MessageHeld.name)
@@ -169,22 +167,20 @@ class ChatSanctions:
             NotFound: No such message in this session.
             AlreadyDecided: It is not posted (waiting: refuse it instead; deleted already).
         """
-        room = await self._rooms.chat.context(actor, staff=True)
-        now = utc_now(self._clock)
+        acting = await RoomAction.begin(self._rooms, self._clock, actor)
         async with self._db.transaction("moderation.chat_delete") as uow:
-            message = await message_of(uow, room, message_id)
-            if not await uow.moderation.tombstone(message_id, decided_by=actor.user_id, at=now):
+            message = await acting.message(uow, message_id)
+            if not await uow.moderation.tombstone(
+                message_id, decided_by=actor.user_id, at=acting.at
+            ):
                 raise AlreadyDecided("only a posted message can be deleted")
-            await record(
+            await acting.audit(
                 uow,
-                at=now,
-                actor_id=actor.user_id,
-                action="chat.message_deleted",
-                project_id=room.project_id,
+                "chat.message_deleted",
                 subject_type="chat_message",
                 subject_id=message_id,
                 reason=reason.value,
-                details={"room_id": room.room_id, "participant_id": message.participant_id},
+                participant_id=message.participant_id,
             )
         audiences = list(route_of(message).audiences())
         if EVERYONE not in audiences and TEACHERS not in audiences:
@@ -192,11 +188,9 @@ class ChatSanctions:
             audiences.append(TEACHERS)
         # The log first: a client reconnecting from now on replays no text,
         # then the tombstone reaches the live ones.
-        await self._rooms.kernel.log.redact(room.room_id, tombstone_of(message_id))
+        await self._rooms.kernel.log.redact(acting.room.room_id, tombstone_of(message_id))
         tombstone = ChatMessageDeleted(message_id=message_id)
-        await self._rooms.chat.act(
-            actor, lambda _room: announce([Notice(a, tombstone) for a in audiences])
-        )
+        await acting.tell([Notice(audience, tombstone) for audience in audiences])
 
     async def mute(
         self,
@@ -212,20 +206,16 @@ class ChatSanctions:
                 teacher as the target.
             NotFound: No such participant in this session.
         """
-        room = await self._rooms.chat.context(actor, staff=True)
-        target = _lower_rank(room, participant_id)
-        now = utc_now(self._clock)
+        acting = await RoomAction.begin(self._rooms, self._clock, actor)
+        target = _lower_rank(acting.room, participant_id)
         async with self._db.transaction("moderation.chat_mute") as uow:
-            await record(
+            await acting.audit(
                 uow,
-                at=now,
-                actor_id=actor.user_id,
-                action="chat.muted" if duration_s is not None else "chat.unmuted",
-                project_id=room.project_id,
+                "chat.muted" if duration_s is not None else "chat.unmuted",
                 subject_type="user",
                 subject_id=target.user_id,
                 reason=None if reason is None else reason.value,
-                details={"room_id": room.room_id, "duration_s": duration_s or 0},
+                duration_s=duration_s or 0,
             )
 
         def decide(current: ChatRoom) -> ChatChange[None]:
@@ -249,24 +239,22 @@ class ChatSanctions:
         Raises:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
         """
-        room = await self._rooms.chat.context(actor, staff=True)
-        now = utc_now(self._clock)
+        acting = await RoomAction.begin(self._rooms, self._clock, actor)
+        room = acting.room
         async with self._db.transaction("moderation.chat_clear") as uow:
             cleared = await uow.moderation.clear_session(
-                room.room_id, room.session_id, decided_by=actor.user_id, at=now
+                room.room_id, room.session_id, decided_by=actor.user_id, at=acting.at
             )
-            await record(
+            await acting.audit(
                 uow,
-                at=now,
-                actor_id=actor.user_id,
-                action="chat.cleared",
-                project_id=room.project_id,
+                "chat.cleared",
                 subject_type="room",
                 subject_id=room.room_id,
                 reason=reason.value,
-                details={"session_id": room.session_id, "messages": cleared},
+                session_id=room.session_id,
+                messages=cleared,
             )
-        await self._rooms.chat.act(actor, lambda _room: announce([Notice(EVERYONE, ChatCleared())]))
+        await acting.tell([Notice(EVERYONE, ChatCleared())])
         return cleared
 
     async def set_policy(self, actor: RoomActor, changes: PolicyChanges) -> ChatPolicyView:
@@ -275,22 +263,19 @@ class ChatSanctions:
         Raises:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
         """
-        room = await self._rooms.chat.context(actor, staff=True)
-        now = utc_now(self._clock)
+        acting = await RoomAction.begin(self._rooms, self._clock, actor)
+        room = acting.room
         updated = changes.applied_to(ChatPolicy.decode(room.policy))
         async with self._db.transaction("moderation.chat_policy") as uow:
             await uow.moderation.put_room_settings(
-                updated.lasting(room.room_id), updated_by=actor.user_id, at=now
+                updated.lasting(room.room_id), updated_by=actor.user_id, at=acting.at
             )
-            await record(
+            await acting.audit(
                 uow,
-                at=now,
-                actor_id=actor.user_id,
-                action="chat.policy_changed",
-                project_id=room.project_id,
+                "chat.policy_changed",
                 subject_type="room",
                 subject_id=room.room_id,
-                details={"changed": changes.names()},
+                changed=changes.names(),
             )
 
         def decide(current: ChatRoom) -> ChatChange[ChatPolicyView]:

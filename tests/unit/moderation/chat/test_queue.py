@@ -7,8 +7,11 @@ live is replayed from the room's log through the audiences.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from cluster import ClusterUnavailable
 from moderation import MessageRejected
 from moderation.chat.errors import AlreadyDecided
 from protocol.errors import ErrorCode, Forbidden, NotFound
@@ -150,6 +153,65 @@ class TestHeld:
             )
         assert late.value.code is ErrorCode.CONFLICT
         assert await stored(rooms.db, outcome.message_id) == ("posted", HELD_TEXT)
+
+    async def test_a_decision_the_room_could_not_hear_is_undone_and_can_be_made_again(
+        self, rooms: ModeratedRooms, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        teacher = await rooms.seat_teacher()
+        kid = await rooms.seat_pupil()
+        other = await rooms.seat_pupil()
+        outcome = await rooms.services.chat.send(kid.actor, HELD_TEXT, None)
+        working = rooms.store.commit
+
+        async def unreachable(*args: object, **kwargs: object) -> list[int] | None:
+            raise ClusterUnavailable("room state is unavailable")
+
+        monkeypatch.setattr(rooms.store, "commit", unreachable)
+        with pytest.raises(ClusterUnavailable):
+            await rooms.moderation.queue.approve(teacher.actor, outcome.message_id, None)
+        # Not posted behind the room's back: it still waits, nobody saw it.
+        assert await stored(rooms.db, outcome.message_id) == ("held", HELD_TEXT)
+        assert await history_states(rooms, other) == []
+        assert rooms.texts_seen_by(other) == []
+        held = await rooms.moderation.queue.list_held(teacher.actor)
+        assert [m.message_id for m in held.messages] == [outcome.message_id]
+
+        monkeypatch.setattr(rooms.store, "commit", working)
+        await rooms.moderation.queue.approve(teacher.actor, outcome.message_id, None)
+        assert rooms.texts_seen_by(other) == [HELD_TEXT]
+        assert await history_states(rooms, other) == [("posted", HELD_TEXT)]
+
+    @pytest.mark.parametrize("second_approves", [True, False])
+    async def test_two_teachers_deciding_at_the_same_moment_tell_the_room_once(
+        self, rooms: ModeratedRooms, second_approves: bool
+    ) -> None:
+        first = await rooms.seat_teacher()
+        second = await rooms.seat_teacher()
+        kid = await rooms.seat_pupil()
+        other = await rooms.seat_pupil()
+        outcome = await rooms.services.chat.send(kid.actor, HELD_TEXT, None)
+        queue = rooms.moderation.queue
+        rival = (
+            queue.approve(second.actor, outcome.message_id, None)
+            if second_approves
+            else queue.reject(second.actor, outcome.message_id, ModerationReason.OTHER)
+        )
+        results = await asyncio.gather(
+            queue.approve(first.actor, outcome.message_id, None), rival, return_exceptions=True
+        )
+        assert sum(isinstance(r, AlreadyDecided) for r in results) == 1
+        assert not [
+            r for r in results if isinstance(r, BaseException) and not isinstance(r, AlreadyDecided)
+        ]
+        status, _ = await stored(rooms.db, outcome.message_id)
+        (resolved,) = data_of(rooms.seen_by(first), "moderation.held_resolved")
+        # What the room heard is what the database kept, once.
+        if status == "posted":
+            assert resolved["outcome"] == "approved"
+            assert rooms.texts_seen_by(other) == [HELD_TEXT]
+        else:
+            assert (status, resolved["outcome"]) == ("rejected", "rejected")
+            assert rooms.texts_seen_by(other) == []
 
     async def test_only_teachers_decide_and_only_on_this_sessions_messages(
         self, rooms: ModeratedRooms

@@ -1,0 +1,94 @@
+"""A participant's action on a room's chat: checked against the room, audited, told.
+
+Every teacher's tool (delete, mute, clear, settings, the held queue, closing
+a report) and a participant's report has the same three steps: read the room
+as it is now (``ChatService.context``: present, a teacher when it must be),
+write the change and its audit entry in one transaction, then tell the room
+in one atomic commit. ``RoomAction`` holds what the three share, so each tool
+states only what is its own: which rows change, which entry, which events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cluster import Clock
+from community.clock import utc_now
+from protocol.errors import NotFound
+from rooms import ChatChange, ChatRoom, Notice, RoomActor, RoomServices
+from storage import UnitOfWork
+from storage.records_moderation import ChatMessageRecord
+
+from .audit import record
+
+
+@dataclass(frozen=True, slots=True)
+class RoomAction:
+    """One action of ``actor`` on ``room``, at ``at``."""
+
+    rooms: RoomServices
+    actor: RoomActor
+    room: ChatRoom
+    """The room as the actor found it before acting."""
+    at: datetime
+
+    @classmethod
+    async def begin(
+        cls, rooms: RoomServices, clock: Clock, actor: RoomActor, *, staff: bool = True
+    ) -> RoomAction:
+        """Check that the actor may act on the room now.
+
+        Raises:
+            NotInRoom, RoomClosed: Not present. Forbidden: ``staff`` and not a teacher now.
+        """
+        room = await rooms.chat.context(actor, staff=staff)
+        return cls(rooms, actor, room, utc_now(clock))
+
+    async def message(self, uow: UnitOfWork, message_id: str) -> ChatMessageRecord:
+        """A message of the room's current session.
+
+        Raises:
+            NotFound: No such message in this session.
+        """
+        found = await uow.moderation.find_message(message_id)
+        room = self.room
+        if found is None or found.room_id != room.room_id or found.session_id != room.session_id:
+            raise NotFound("no such message in this session")
+        return found
+
+    async def audit(
+        self,
+        uow: UnitOfWork,
+        action: str,
+        *,
+        subject_type: str,
+        subject_id: str,
+        reason: str | None = None,
+        **details: Any,
+    ) -> None:
+        """The action's entry in the project's audit log (in ``uow``), naming the room."""
+        await record(
+            uow,
+            at=self.at,
+            actor_id=self.actor.user_id,
+            action=action,
+            project_id=self.room.project_id,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            reason=reason,
+            details={"room_id": self.room.room_id, **details},
+        )
+
+    async def tell(self, notices: list[Notice], *, staff: bool = True) -> tuple[int, ...]:
+        """Append ``notices`` to the room in one commit; their ``seq``, in order.
+
+        Raises:
+            NotInRoom, RoomClosed: The actor left meanwhile. Forbidden: ``staff``
+                and no longer a teacher.
+        """
+        _, seqs = await self.rooms.chat.act(
+            self.actor, lambda _room: ChatChange(None, notices=notices), staff=staff
+        )
+        return seqs
