@@ -1,5 +1,11 @@
 """The first step: how often a participant, and a whole room, may write.
 
+This is the chat's one rate limit: the realtime transport takes no token of
+its own for ``chat.send`` (``server.realtime.limits``), so a message is
+counted once, here, and a sender past the limit is always told the same way
+(``message_rejected``, ``details.reason`` ``rate_limited`` or ``slow_mode``,
+with ``details.retry_after_s``).
+
 Three token buckets, through the ``cluster.RateLimiter`` port so that every
 node shares them (Redis in a cluster, a dict on one node):
 

@@ -80,7 +80,9 @@ class Command:
     model: type[ClientEvent]
     handler: Handler
     rule: Rule
-    rate: RateRule
+    rate: RateRule | None
+    """None: the command's service limits it itself, shared by every node
+    (``chat.send``: the moderation pipeline's rate-limit step)."""
 
 
 class CommandTable:
@@ -90,9 +92,13 @@ class CommandTable:
         self.commands: list[Command] = []
 
     def command(
-        self, model: type[E], *, rule: Rule, rate: RateRule
+        self, model: type[E], *, rule: Rule, rate: RateRule | None
     ) -> Callable[[Callable[[Call, E], Awaitable[BaseModel | None]]], Handler]:
-        """Declare the handler of ``model`` with its authorisation and rate rules."""
+        """Declare the handler of ``model`` with its authorisation and rate rules.
+
+        ``rate`` is None only for a command whose service applies a shared
+        limit of its own (see ``Command.rate``): one limit per command.
+        """
 
         def register(handler: Callable[[Call, E], Awaitable[BaseModel | None]]) -> Handler:
             if not isinstance(rule, Rule):
@@ -144,7 +150,9 @@ class Dispatcher:
         self._timers: dict[str, Any] = {}
         for table in tables:
             for declared in table.commands:
-                rate = (rates or {}).get(declared.rate.name, declared.rate)
+                rate = declared.rate
+                if rate is not None:
+                    rate = (rates or {}).get(rate.name, rate)
                 command = replace(declared, rate=rate)
                 name = command.model.name
                 if CLIENT_EVENTS.get(name) is not command.model:
@@ -213,14 +221,8 @@ class Dispatcher:
             ) from None
         self._gate(command.rule, conn)
         await self._realtime.revalidate(conn, force=command.rule.is_privileged)
-        decision = await self._realtime.services.cluster.rate_limiter.hit(
-            command.rate, f"{conn.room_id}:{conn.user_id}"
-        )
-        if not decision.allowed:
-            raise RateLimited(
-                "too many commands; slow down",
-                details={"retry_after_s": round(decision.retry_after_s, 3)},
-            )
+        if command.rate is not None:
+            await self._limit(command.rate, conn)
         conn.busy = True
         try:
             return await command.handler(Call(conn, self._realtime), parsed)
@@ -230,6 +232,16 @@ class Dispatcher:
                 # Evicted while the command ran: its answer is queued before
                 # the task that closes the socket gets to run.
                 self._realtime.close_soon(conn)
+
+    async def _limit(self, rate: RateRule, conn: Connection) -> None:
+        decision = await self._realtime.services.cluster.rate_limiter.hit(
+            rate, f"{conn.room_id}:{conn.user_id}"
+        )
+        if not decision.allowed:
+            raise RateLimited(
+                "too many commands; slow down",
+                details={"retry_after_s": round(decision.retry_after_s, 3)},
+            )
 
     @staticmethod
     def _gate(rule: Rule, conn: Connection) -> None:

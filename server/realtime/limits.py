@@ -1,11 +1,16 @@
 """Per-user rate limits of realtime commands, shared by every node.
 
 Keyed by room and user id, never by address: behind python-engineio's
-aiohttp driver every client looks like 127.0.0.1. The chat limit follows
-Socket.IO's advice (about 3 messages a second sustained is plenty for a
-person); teachers get room to admit or mute a class at once. The chat and
-connection rules are settings (``RealtimeSettings``), so that a load test can
-raise them; their defaults are these.
+aiohttp driver every client looks like 127.0.0.1. Teachers get room to admit
+or mute a class at once. The connection rule is a setting
+(``RealtimeSettings``), so that a load test can raise it; its default is this.
+
+Chat messages are not limited here: each is limited once, by the moderation
+pipeline's rate-limit step (``moderation.checks.rate_limit``), which is the
+per-participant and per-room limit with slow mode, shared by every node, and
+whose rates are the ``moderation`` settings (``chat_burst``, ``chat_per_s``,
+``room_chat_*``). A second, tighter bucket here used to answer before it, with
+another code, and counted each message twice.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ CONNECT = RateRule("rt.connect", capacity=10, refill_per_s=0.2)
 of ``RealtimeSettings.connect_burst`` and ``connect_per_s``)."""
 SESSION = RateRule("rt.session", capacity=10, refill_per_s=0.5)
 """Joining, leaving, snapshots."""
-CHAT = RateRule("rt.chat", capacity=5, refill_per_s=2.0)
-"""Chat messages: a burst of five, then two a second (the default of
-``RealtimeSettings.chat_burst`` and ``chat_per_s``)."""
+CHAT: RateRule | None = None
+"""Chat messages take no token at the dispatcher: the moderation pipeline's
+rate-limit step limits them (see above), answering ``message_rejected`` with
+``details.reason`` ``rate_limited`` or ``slow_mode``."""
 HAND = RateRule("rt.hand", capacity=10, refill_per_s=1.0)
 VOTE = RateRule("rt.vote", capacity=10, refill_per_s=1.0)
 TEACHER = RateRule("rt.teacher", capacity=60, refill_per_s=10.0)
@@ -35,9 +41,6 @@ def configured(settings: RealtimeSettings) -> dict[str, RateRule]:
     these instead where the names match.
     """
     return {
-        CHAT.name: RateRule(
-            CHAT.name, capacity=settings.chat_burst, refill_per_s=settings.chat_per_s
-        ),
         CONNECT.name: RateRule(
             CONNECT.name, capacity=settings.connect_burst, refill_per_s=settings.connect_per_s
         ),

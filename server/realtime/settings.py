@@ -14,7 +14,11 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class RealtimeSettings:
-    """Message limits, heartbeat, compression, per-user limits and the background loops."""
+    """Message limits, heartbeat, compression, the connection limit and the background loops.
+
+    Chat has no limit here: the moderation settings' rates are the only chat
+    limit (``server.realtime.limits``).
+    """
 
     path: str = "/socket.io/"
     """Where clients connect (the Socket.IO default)."""
@@ -41,11 +45,6 @@ class RealtimeSettings:
     this it is closed and its client catches up when it reconnects."""
     max_queued_messages: int = 500
     """Messages one socket may have waiting in its queue, likewise."""
-    chat_burst: int = 5
-    """Chat messages one person may send at once in a room..."""
-    chat_per_s: float = 2.0
-    """...then this many a second (Socket.IO's advice: about 3 a second is
-    plenty for a person). Raise both only for load tests."""
     connect_burst: int = 10
     """Connections one user may open at once..."""
     connect_per_s: float = 0.2
@@ -72,13 +71,8 @@ class RealtimeSettings:
             raise ValueError(
                 "realtime.max_buffered_bytes must be >= 64 KiB, max_queued_messages >= 10"
             )
-        if (
-            min(self.chat_burst, self.connect_burst) < 1
-            or min(self.chat_per_s, self.connect_per_s) <= 0
-        ):
-            raise ValueError(
-                "realtime chat and connect limits must be >= 1 (burst) and > 0 (per_s)"
-            )
+        if self.connect_burst < 1 or self.connect_per_s <= 0:
+            raise ValueError("realtime connect limits must be >= 1 (burst) and > 0 (per_s)")
         if self.event_loop == "uvloop" and importlib.util.find_spec("uvloop") is None:
             raise ValueError("realtime.event_loop is uvloop, which is not installed")
         if self.ping_interval_s < 1 or self.ping_timeout_s < 1:

@@ -135,9 +135,9 @@ async def test_a_chat_flood_is_limited_per_user(live: Live) -> None:
             await flooder.send(SendChat(text=f"spam {n}"))
             outcomes.append("ok")
         except CommandFailed as exc:
-            outcomes.append(exc.code)
+            outcomes.append(f"{exc.code}:{exc.details.get('reason')}")
             retry = exc.details.get("retry_after_s")
             assert retry is not None and retry > 0
-    assert outcomes.count("ok") == 5
-    assert outcomes.count("rate_limited") == 15
+    # The moderation pipeline's limit, the chat's only one: 8 at once.
+    assert outcomes == ["ok"] * 8 + ["message_rejected:rate_limited"] * 12
     await calm.send(SendChat(text="I can still talk"))

@@ -1,8 +1,11 @@
-"""The per-user chat and connection limits are settings, and they hold.
+"""The chat and connection limits are settings, and they hold.
 
-Load tests raise them (bench/chat_fanout.py); whatever they are set to, a
-pupil past the chat limit is refused with ``rate_limited`` and a retry delay,
-and a user past the connection limit is refused at connect.
+Chat is limited once, by the moderation pipeline's rate-limit step (per
+participant, per room, slow mode; shared by every node): its rates are the
+``moderation`` settings, and a sender past them is refused with
+``message_rejected`` (``details.reason``: ``rate_limited``) and a retry delay,
+whatever other command they sent. Connections are limited by the realtime
+settings. Load tests raise both (bench/chat_fanout.py).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import pytest
 
 from client_sdk import CommandFailed, ConnectRefused, RealtimeClient
 from protocol.events.chat import ChatMessagePosted, SendChat
+from protocol.events.hands import LowerHand, RaiseHand
+from server.config import ConfigError, load_settings
 from tests.integration.realtime.live import Live
 
 CHAT_BURST = 3
@@ -18,33 +23,52 @@ CONNECT_BURST = 2
 
 
 LIMITS = {
-    "realtime": {
-        "chat_burst": CHAT_BURST,
-        "chat_per_s": 0.5,
-        "connect_burst": CONNECT_BURST,
-        "connect_per_s": 0.1,
-    }
+    "moderation": {"chat_burst": CHAT_BURST, "chat_per_s": 0.5},
+    "realtime": {"connect_burst": CONNECT_BURST, "connect_per_s": 0.1},
 }
 configured = pytest.mark.parametrize("live_settings", [LIMITS], indirect=True)
 
 
+async def outcomes_of(client: RealtimeClient, count: int) -> list[str]:
+    """Send ``count`` messages at once: "ok" or the refusal's code and reason each."""
+    outcomes = []
+    for n in range(count):
+        try:
+            await client.send(SendChat(text=f"hello {n}"))
+            outcomes.append("ok")
+        except CommandFailed as exc:
+            outcomes.append(f"{exc.code}:{exc.details.get('reason')}")
+            assert exc.details.get("retry_after_s", 0) > 0
+    return outcomes
+
+
 @configured
-async def test_a_pupil_past_the_configured_chat_limit_is_rate_limited(live: Live) -> None:
+async def test_a_pupil_past_the_configured_chat_limit_is_refused_once_and_alike(
+    live: Live,
+) -> None:
     teacher = await live.teacher()
     await live.join(teacher)
     kid = await live.join(await live.pupil(teacher))
-    outcomes = []
-    for n in range(CHAT_BURST + 2):
-        try:
-            await kid.send(SendChat(text=f"hello {n}"))
-            outcomes.append("ok")
-        except CommandFailed as exc:
-            outcomes.append(exc.code)
-            assert exc.details.get("retry_after_s", 0) > 0
-    assert outcomes == ["ok"] * CHAT_BURST + ["rate_limited"] * 2
+    # Other commands do not spend the chat's tokens, nor chat theirs.
+    await kid.send(RaiseHand())
+    await kid.send(LowerHand())
+    outcomes = await outcomes_of(kid, CHAT_BURST + 2)
+    assert outcomes == ["ok"] * CHAT_BURST + ["message_rejected:rate_limited"] * 2
+    await kid.send(RaiseHand())
     # The bucket refills at the configured rate (one message every 2 s).
     live.world.clock.advance(2)
     await kid.send(SendChat(text="later"))
+
+
+@pytest.mark.parametrize(
+    "live_settings", [{"moderation": {"chat_burst": 7, "chat_per_s": 0.5}}], indirect=True
+)
+async def test_a_raised_chat_limit_is_not_met_by_another_limit_first(live: Live) -> None:
+    # The transport used to answer ``rate_limited`` after five messages,
+    # whatever the moderation settings said.
+    teacher = await live.teacher()
+    host = await live.join(teacher)
+    assert await outcomes_of(host, 8) == ["ok"] * 7 + ["message_rejected:rate_limited"]
 
 
 @configured
@@ -59,29 +83,14 @@ async def test_a_user_past_the_configured_connection_limit_is_refused(live: Live
     assert caught.value.code == "rate_limited"
 
 
-@pytest.mark.parametrize(
-    "live_settings",
-    [{"realtime": {"chat_burst": 1000, "chat_per_s": 1000}, "moderation": {"chat_burst": 2}}],
-    indirect=True,
-)
-async def test_the_moderation_chat_limit_is_a_setting_too(live: Live) -> None:
-    teacher = await live.teacher()
-    host = await live.join(teacher)
-    await host.send(SendChat(text="one"))
-    await host.send(SendChat(text="two"))
-    with pytest.raises(CommandFailed) as caught:
-        await host.send(SendChat(text="three"))
-    assert caught.value.details.get("reason") == "rate_limited"
+def test_the_realtime_section_has_no_chat_limit_of_its_own() -> None:
+    with pytest.raises(ConfigError, match="chat_burst"):
+        load_settings(realtime={"chat_burst": 1000})
 
 
 @pytest.mark.parametrize(
     "live_settings",
-    [
-        {
-            "realtime": {"chat_burst": 1000, "chat_per_s": 1000},
-            "moderation": {"chat_burst": 1000, "chat_per_s": 1000},
-        }
-    ],
+    [{"moderation": {"chat_burst": 1000, "chat_per_s": 1000}}],
     indirect=True,
 )
 async def test_raised_limits_let_one_teacher_send_a_burst_as_the_benchmark_does(

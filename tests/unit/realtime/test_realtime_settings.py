@@ -19,8 +19,6 @@ from server.realtime.settings import RealtimeSettings
     [
         {"max_buffered_bytes": 1024},
         {"max_queued_messages": 5},
-        {"chat_burst": 0},
-        {"chat_per_s": 0},
         {"connect_burst": 0},
         {"connect_per_s": -1},
         {"ping_timeout_s": 0},
@@ -33,17 +31,22 @@ def test_unsafe_values_are_refused(values: dict[str, Any]) -> None:
 
 def test_the_default_limits_are_the_declared_rules() -> None:
     rules = limits.configured(RealtimeSettings())
-    assert rules[limits.CHAT.name] == limits.CHAT
     assert rules[limits.CONNECT.name] == limits.CONNECT
 
 
-def test_configured_limits_replace_the_chat_and_connect_rules_only() -> None:
-    settings = RealtimeSettings(chat_burst=50, chat_per_s=20, connect_burst=3, connect_per_s=1)
+def test_configured_limits_replace_the_connect_rule_only() -> None:
+    settings = RealtimeSettings(connect_burst=3, connect_per_s=1)
     rules = limits.configured(settings)
-    assert set(rules) == {limits.CHAT.name, limits.CONNECT.name}
-    chat, connect = rules[limits.CHAT.name], rules[limits.CONNECT.name]
-    assert (chat.capacity, chat.refill_per_s) == (50, 20)
+    assert set(rules) == {limits.CONNECT.name}
+    connect = rules[limits.CONNECT.name]
     assert (connect.capacity, connect.refill_per_s) == (3, 1)
+
+
+def test_chat_takes_no_token_at_the_transport() -> None:
+    # The moderation pipeline's rate-limit step is chat's one limit.
+    assert limits.CHAT is None
+    with pytest.raises(TypeError):
+        RealtimeSettings(chat_burst=5)  # type: ignore[call-arg]
 
 
 def test_the_default_event_loop_is_asyncios() -> None:
