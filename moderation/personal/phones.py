@@ -5,17 +5,35 @@ Two stages, so that ordinary numbers never reach the slow one:
 1. **Candidates**: runs of seven digits or more, with the separators people
    put in numbers (spaces, dots, dashes, slashes, brackets), optionally after
    "+" or "00". Before that, dates ("12/05/2026", "2026-05-12"), times
-   ("10:30", "10h30"), year ranges ("2025-2026") and prices (a currency
-   next to the digits) are blanked out, keeping offsets.
-2. **Confirmation** with ``phonenumbers`` (Google's libphonenumber):
-   ``PhoneNumberMatcher`` over the candidate, once per partner region until
-   one finds a number, with ``Leniency.VALID``: the number must be a valid
-   number of that region (a real prefix and length). ``POSSIBLE`` would
-   accept any digit string of a plausible length (order numbers, long
-   scores); ``STRICT_GROUPING`` and ``EXACT_GROUPING`` require the national
-   grouping of digits, which pupils, and anyone hiding a number, do not
-   follow ("06 123 456 78"). The matcher also rejects what libphonenumber
-   knows is not a phone (slash-separated dates, timestamps).
+   ("10:30", "10h30"), year ranges ("2025-2026"), decimals below one
+   ("0.1234567") and prices (a currency next to the digits) are blanked
+   out, keeping offsets.
+2. **Confirmation** with ``phonenumbers`` (Google's libphonenumber), in two
+   steps:
+
+   a. ``PhoneNumberMatcher`` over the candidate, once per partner region
+      until one finds a number, with ``Leniency.VALID``: a number in a range
+      that region assigns (a real prefix and length). The matcher also
+      rejects what libphonenumber knows is not a phone (slash-separated
+      dates, timestamps).
+   b. VALID alone let numbers in ranges that are not (yet) assigned through:
+      the fictional ranges of films and textbooks ("+44 7700 900123",
+      "06 39 98 12 34"), new ranges, a digit changed on purpose. A child who
+      writes a plausible number must be caught, so a candidate that is not
+      valid anywhere is still a phone when it is *possible* (a plausible
+      length, ``is_possible_number``) *and written as phones are*: with an
+      international prefix ("+" or "00" and a country code), or with a
+      region's trunk "0" and its digits in groups of two or more
+      ("07700 900123", "06-39-98-12-34", compact "0639981234"). What
+      marks neither (numbers of the regions without a trunk prefix, "600 123
+      456" in Spain) must be valid: such a run is as often a count ("1 299
+      000 people") as a number. In this step a group of one digit ("0 1 2 3
+      4 5 6 7") reads as a list, not as a phone.
+
+   ``Leniency.POSSIBLE`` alone would accept any digit string of a plausible
+   length (order numbers, long scores); ``STRICT_GROUPING`` and
+   ``EXACT_GROUPING`` require the national grouping of digits, which pupils,
+   and anyone hiding a number, do not follow ("06 123 456 78").
 
 Scores ("12-10") and sums ("3 x 4 = 12") have too few digits in a run to be
 candidates; "x", "=", "+" between digits end a run.
@@ -26,7 +44,17 @@ from __future__ import annotations
 import functools
 import re
 
-from phonenumbers import Leniency, PhoneNumberMatcher, region_code_for_number
+from phonenumbers import (
+    Leniency,
+    NumberParseException,
+    PhoneNumber,
+    PhoneNumberMatcher,
+    ValidationResult,
+    is_possible_number_with_reason,
+    parse,
+    region_code_for_country_code,
+    region_code_for_number,
+)
 
 from .model import PersonalData, PersonalDataKind
 from .visible import VisibleText
@@ -52,10 +80,12 @@ _NOT_PHONES = re.compile(
     r"|(?<![\d./-])\d{4}([./-])\d{1,2}\2\d{1,2}(?![./-]?\d)"  # 2026-05-12
     r"|\b\d{1,2}\s?[:h]\s?\d{2}(?::\d{2})?\b"  # 10:30, 10h30, 10:30:15
     r"|\b(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}\b"  # 2025-2026, 2025/26
+    r"|(?<![\d.,])0[.,]\d+"  # 0.1234567, 0,75: a decimal, never a trunk "0"
     # prices; possessive (Python 3.11) so that a wall of digits cannot backtrack
     r"|[€$£¥]\s?\d[\d\s.,']*|\d(?:[\s.,']?\d)*+\s?(?:[€$£¥]|eur\b|euros?\b|zł|pln\b|chf\b|gbp\b)",
     re.IGNORECASE,
 )
+_DIGIT_GROUP = re.compile(r"\d+")
 _CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[ \t().\-/]{0,3}\d){6,17}(?!\w)")
 
 
@@ -98,14 +128,16 @@ def find_phones(
 
 
 def _confirm(candidate: str, regions: tuple[str, ...], budget: list[int]) -> str | None:
-    """The region in which ``candidate`` is a valid number, if any.
+    """The region in which ``candidate`` is a valid, or a plausible, number; None if none.
 
     ``budget`` counts the matcher runs left for the message; each region
-    tried takes one.
+    tried takes one, and the plausibility test one more.
     """
-    if candidate.startswith(("+", "00")):
+    international = candidate.startswith(("+", "00"))
+    trunk = not international and candidate.lstrip("( ").startswith(("0", "０"))
+    if international:
         tried = regions[:1]
-    elif candidate.lstrip("( ").startswith(("0", "０")):
+    elif trunk:
         tried = tuple(
             region for region in regions if region not in _NO_TRUNK_PREFIX or region == "IT"
         )
@@ -117,4 +149,38 @@ def _confirm(candidate: str, regions: tuple[str, ...], budget: list[int]) -> str
         budget[0] -= 1
         for number in PhoneNumberMatcher(candidate, region, leniency=Leniency.VALID):
             return region_code_for_number(number.number) or region
+    if not (international or trunk) or budget[0] <= 0:
+        return None
+    budget[0] -= 1
+    return _plausible(candidate, tried, international=international)
+
+
+def _plausible(candidate: str, tried: tuple[str, ...], *, international: bool) -> str | None:
+    """The region of a number that is possible and written as phones are (see step 2b)."""
+    if international:
+        written = "+" + candidate[2:] if candidate.startswith("00") else candidate
+        number = _parsed(written, None)
+        if number is None or number.country_code is None or not _is_possible(number):
+            return None
+        region = region_code_for_country_code(number.country_code)
+        return None if region == "ZZ" else region
+    groups = _DIGIT_GROUP.findall(candidate)
+    if len(groups[0]) < 2 or any(len(group) < 2 for group in groups[1:]):
+        return None
+    for region in tried:
+        number = _parsed(candidate, region)
+        if number is not None and _is_possible(number):
+            return region
     return None
+
+
+def _parsed(text: str, region: str | None) -> PhoneNumber | None:
+    try:
+        return parse(text, region)
+    except NumberParseException:
+        return None
+
+
+def _is_possible(number: PhoneNumber) -> bool:
+    """A whole number of a plausible length (not a local number without its area code)."""
+    return bool(is_possible_number_with_reason(number) == ValidationResult.IS_POSSIBLE)

@@ -74,6 +74,29 @@ def test_phones(text: str, region: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # Ranges kept for fiction and textbooks, not valid anywhere: plausible
+        # numbers written as phones are.
+        ("call me on +44 7700 900123", "GB"),
+        ("0044 7700 900 123", "GB"),
+        ("+44 (0)7700 900123", "GB"),
+        ("+1 555 0123 456", "US"),
+        ("+353 20 910 1234", "IE"),
+        ("+33 6 39 98 12 34", "FR"),
+        ("text me 07700 900123", None),
+        ("06 39 98 12 34", None),
+        ("06-39-98-12-34", None),
+    ],
+)
+def test_plausible_phones_in_unassigned_ranges(text: str, region: str | None) -> None:
+    phones = [i for i in detect_personal_data(normalise(text)) if i.kind is Kind.PHONE]
+    assert len(phones) == 1, text
+    if region is not None:
+        assert phones[0].detail == region
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "I live at 12 rue de la Paix",
@@ -210,6 +233,18 @@ def test_one_message_with_every_kind_in_order() -> None:
         "Platz 3 im Rennen",
         "I have 3 brothers and 2 sisters",
         "chapter 3 verse 4",
+        "12 + 7 = 19",
+        "125 + 250 = 375 and 1000 - 1 = 999",
+        "+5 points for our team",
+        "from -12 to +15 degrees",
+        "born in 1998, 2004 and 2011",
+        "the years 1914 1918 1939 1945",
+        "we won 21-19, 19-21, 15-13",
+        "0.1234567 is small",
+        "x = 0,12345678",
+        "it costs 0,99 € or 1 299 €",
+        "on 23.11.2026 at 14:05",
+        "2 000 000 000 people",
     ],
 )
 def test_innocent_texts_pass(text: str) -> None:
