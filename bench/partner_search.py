@@ -10,7 +10,8 @@ database on the loopback server, dropped at the end):
    how active each country is), validated teachers (and a few pending ones),
    profiles and posts whose texts are written in the teacher's language with
    its accents (French, German, Spanish, Italian, Polish, Portuguese, Greek,
-   Romanian, Turkish, Czech, Croatian, English), some posts expired or closed;
+   Romanian, Turkish, Czech, Croatian, English), some posts expired or closed,
+   3 % of the teachers inactive (last sign-in over a year ago);
 2. loads it through ``storage.search.bulk`` (the rows the repositories
    write), then times a full rebuild of the full-text index and reads the
    database's size; the first search then loads the node's in-memory mirror
@@ -78,6 +79,8 @@ POSTGRES_URL = os.environ.get(
     "JUMELAGE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 SEED = 20261129
+INACTIVE_SHARE = 0.03
+"""Teachers whose last sign-in is over a year ago: their profiles are not found."""
 
 
 @dataclass(frozen=True)
@@ -425,6 +428,7 @@ class Network:
 def generate(scale: Scale, now: datetime) -> Network:
     """A deterministic network of the given size."""
     rng = random.Random(SEED)
+    logins = random.Random(SEED + 2)  # apart, so the rest of the network is as before
     country_pairs = [((code, lang, towns), w) for code, lang, w, towns in COUNTRIES]
     type_pairs = [((t, ages), w) for t, w, ages in SCHOOL_TYPES]
     schools: list[SchoolRecord] = []
@@ -466,6 +470,7 @@ def generate(scale: Scale, now: datetime) -> Network:
             city=school.city,
             country_code=school.country_code,
             school_type=school.school_type,
+            last_login_at=now - timedelta(days=logins.uniform(0, 365 / (1 - INACTIVE_SHARE))),
         )
         spoken = {language_code(lang)} | {
             code for code, share in SPOKEN_EXTRA if rng.random() * 100 < share

@@ -26,6 +26,9 @@ class TeacherCardRecord:
     city: str
     country_code: str
     school_type: str
+    last_login_at: datetime | None = None
+    """When the teacher last signed in (None: never); a year later their
+    profile drops out of sight (``community.network.profiles``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from cluster import Bus, Clock, UserSessionsRevoked
 from protocol.api.accounts import AccountStatus
+from protocol.api.network import SearchKind
 from protocol.errors import Unavailable
 from protocol.ids import NodeId, UserId, new_id
 from storage import Database, UnitOfWork
@@ -32,6 +33,7 @@ from ..errors import (
     TokenInvalid,
     TokenRevoked,
 )
+from ..network.documents import INACTIVE_AFTER
 from ..principal import Principal
 from ..settings import AccountSettings
 from .limits import AuthLimits, Throttle
@@ -117,6 +119,10 @@ class SessionService:
             if rehash is not None:
                 await uow.accounts.update_password(user.id, rehash, now)
             await uow.accounts.touch_login(user.id, now)
+            # An inactive teacher's profile is back in search (see network.documents).
+            await uow.search.keep_until(
+                SearchKind.PROFILE, user.id, now + INACTIVE_AFTER, step=timedelta(days=1)
+            )
             signed = await self._issue(uow, user.id, user.token_epoch, family_id=new_id(), now=now)
         logger.info("signed in", extra={"user_id": user.id})
         return signed

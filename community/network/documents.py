@@ -9,7 +9,7 @@ Storage folds and tokenizes; it adds the filter tags itself.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from protocol.api.accounts import AccountStatus
 from protocol.api.network import SearchKind
@@ -19,6 +19,23 @@ from storage.search import SearchDocument
 from .vocabulary import Vocabulary
 
 SUMMARY_LEN = 300
+INACTIVE_AFTER = timedelta(days=365)
+"""A teacher who has not signed in for this long is inactive: their profile
+drops out of search and out of sight of other teachers, and comes back when
+they sign in again (../shared/reference/etwinning-domain.md)."""
+
+
+def inactive_from(card: TeacherCardRecord) -> datetime | None:
+    """When the teacher becomes inactive if they do not sign in again (None:
+    never signed in, so nothing to count from: such an account has no saved
+    profile through the product, and an imported one stays visible)."""
+    return None if card.last_login_at is None else card.last_login_at + INACTIVE_AFTER
+
+
+def is_inactive(card: TeacherCardRecord, now: datetime) -> bool:
+    """Whether the teacher's profile is out of sight of others at ``now``."""
+    until = inactive_from(card)
+    return until is not None and until <= now
 
 
 def _terms_text(
@@ -71,6 +88,7 @@ def profile_document(
         looking_for_partners=fields.looking_for_partners,
         subjects=fields.subjects,
         languages=fields.languages,
+        expires_at=inactive_from(card),
     )
 
 

@@ -2,6 +2,9 @@
 
 Only validated teachers see profiles, and only validated teachers' profiles
 can be seen (a suspended teacher's profile is gone for everyone else). A
+teacher who has not signed in for a year is inactive: their profile is gone
+for everyone else, in search and by id, until they sign in again (its search
+document expires a year after the last sign-in; signing in moves that on). A
 teacher edits only their own. Every save rewrites the profile's search
 document in the same transaction, so search never shows an old profile.
 A teacher who has not filled in a profile yet shows their school's age range
@@ -32,7 +35,7 @@ from storage.records_network import ProfileFields, TeacherCardRecord
 from ..clock import utc_now
 from ..principal import Principal
 from .access import require_networker
-from .documents import profile_document
+from .documents import is_inactive, profile_document
 from .errors import NotYours
 from .texts import check_age_range, clean_long_text, clean_short_texts
 from .vocabulary import Vocabulary
@@ -67,12 +70,15 @@ class TeacherProfileService:
 
         Raises:
             Forbidden, AccountNotActive: The caller is not a validated teacher.
-            NotFound: No validated teacher has this id.
+            NotFound: No validated teacher has this id, or (for anyone but
+                the teacher) one who is inactive.
         """
         require_networker(actor)
         async with self._db.transaction("network.get_profile") as uow:
             card = await uow.profiles.find_card(user_id)
             if card is None or card.status is not AccountStatus.VALIDATED:
+                raise NotFound("no such teacher")
+            if user_id != actor.user_id and is_inactive(card, utc_now(self._clock)):
                 raise NotFound("no such teacher")
             profile = await uow.profiles.find_profile(user_id)
             if profile is not None:

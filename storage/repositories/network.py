@@ -36,7 +36,7 @@ def ordered_pair(a: UserId, b: UserId) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def _card_query() -> Select[str, str, str, str, str, str, str, str]:
+def _card_query() -> Select[str, str, str, str, str, str, str, str, datetime | None]:
     return (
         select(
             Teacher.user_id,
@@ -47,14 +47,17 @@ def _card_query() -> Select[str, str, str, str, str, str, str, str]:
             School.city,
             School.country_code,
             School.school_type,
+            User.last_login_at,
         )
         .join(User, User.id == Teacher.user_id)
         .join(School, School.id == Teacher.school_id)
     )
 
 
-def _card(row: tuple[str, str, str, str, str, str, str, str]) -> TeacherCardRecord:
-    user_id, name, status, school_id, school, city, country, school_type = row
+def _card(
+    row: tuple[str, str, str, str, str, str, str, str, datetime | None],
+) -> TeacherCardRecord:
+    user_id, name, status, school_id, school, city, country, school_type, last_login = row
     return TeacherCardRecord(
         user_id=UserId(user_id),
         full_name=name,
@@ -64,6 +67,7 @@ def _card(row: tuple[str, str, str, str, str, str, str, str]) -> TeacherCardReco
         city=city,
         country_code=country,
         school_type=school_type,
+        last_login_at=last_login,
     )
 
 

@@ -92,6 +92,7 @@ class BulkLoader:
                     "kind": AccountKind.TEACHER.value,
                     "status": t.status.value,
                     "token_epoch": 0,
+                    "last_login_at": t.last_login_at,
                     "created_at": self._now,
                     "updated_at": self._now,
                 }

@@ -24,10 +24,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from protocol.api.network import SearchKind
@@ -147,7 +147,12 @@ def _hit(row: Sequence[Any], relevance: float) -> SearchHit:
         age_min=age_min,
         age_max=age_max,
         looking_for_partners=bool(looking),
-        expires_at=None if expires_s is None else datetime.fromtimestamp(expires_s, UTC),
+        # A profile's expiry is a year after its teacher's last sign-in: not for others.
+        expires_at=(
+            None
+            if expires_s is None or kind == SearchKind.PROFILE.value
+            else datetime.fromtimestamp(expires_s, UTC)
+        ),
         relevance=relevance,
     )
 
@@ -204,6 +209,29 @@ class SqlSearchIndex(ABC):
         await self._session.execute(delete(SearchText).where(SearchText.doc_id.in_(doc_id)))
         await self._session.execute(
             delete(SearchDoc).where(SearchDoc.kind == kind.value, SearchDoc.ref_id == ref_id)
+        )
+
+    async def keep_until(
+        self, kind: SearchKind, ref_id: str, until: datetime, *, step: timedelta
+    ) -> None:
+        """Have a document drop out of search at ``until`` rather than earlier.
+
+        Only written when that moves its expiry by more than ``step`` (or it
+        had none), so that a frequent event (a sign-in) seldom writes, and so
+        seldom makes every node re-read the document.
+        """
+        moved = int(until.timestamp())
+        await self._session.execute(
+            update(SearchDoc)
+            .where(
+                SearchDoc.kind == kind.value,
+                SearchDoc.ref_id == ref_id,
+                or_(
+                    SearchDoc.expires_s.is_(None),
+                    SearchDoc.expires_s < moved - int(step.total_seconds()),
+                ),
+            )
+            .values(expires_s=moved)
         )
 
     @abstractmethod

@@ -132,6 +132,43 @@ async def test_suspension_hides_a_teacher_everywhere_until_reinstated(world: Wor
     assert await found(world, bruno, "jardins") == [post.post.id]
 
 
+async def test_a_year_without_signing_in_hides_a_profile_until_the_next_sign_in(world: World):
+    alice = await world.teacher()
+    bruno = await world.teacher()
+    network = world.services.network
+    await network.profiles.save_profile(alice.principal, alice.user_id, DRAFT)
+    post = await network.posts.create_post(
+        alice.principal, PostDraft(replace(POST, title="Théâtre partagé"), None)
+    )
+    day = 24 * 3600
+
+    world.clock.advance(364 * day)
+    page = await world.services.network.search.search(
+        bruno.principal,
+        SearchRequest(text="theatre", kind=SearchKind.PROFILE),
+        cursor=None,
+        limit=5,
+    )
+    assert [hit.ref_id for hit in page.hits] == [alice.user_id]
+    assert page.hits[0].expires_at is None  # a profile's hit tells nothing of its last sign-in
+
+    world.clock.advance(2 * day)
+    assert await found(world, bruno, "theatre") == []  # the post expired too (180 days)
+    assert await found(world, bruno, kind=SearchKind.PROFILE) == []
+    await expect_code(
+        ErrorCode.NOT_FOUND, network.profiles.get_profile(bruno.principal, alice.user_id)
+    )
+    own = await network.profiles.get_profile(alice.principal, alice.user_id)
+    assert own.fields.bio == DRAFT.bio  # the teacher still sees their own
+
+    await world.sign_in(alice.login, alice.password)
+    assert await found(world, bruno, "theatre") == [alice.user_id]
+    assert (await network.profiles.get_profile(bruno.principal, alice.user_id)).fields == (
+        own.fields
+    )
+    assert post.post.id not in await found(world, bruno, "partage")
+
+
 async def test_post_changes_keep_search_in_step(world: World):
     alice = await world.teacher(country="FR")
     posts = world.services.network.posts
