@@ -18,6 +18,7 @@ from protocol.errors import ErrorCode, Forbidden, NotFound
 from protocol.events.moderation import ModerationReason
 from protocol.ids import MessageId
 from storage import Database
+from tests.fakes.clock import FakeClock
 from tests.unit.moderation.chat.harness import POSTED, ModeratedRooms, Seat, data_of
 
 HELD_TEXT = "my email is tom.smith@gmail.com"
@@ -212,6 +213,32 @@ class TestHeld:
         else:
             assert (status, resolved["outcome"]) == ("rejected", "rejected")
             assert rooms.texts_seen_by(other) == []
+
+    async def test_an_approved_message_keeps_its_place_live_and_in_the_history(
+        self, rooms: ModeratedRooms, clock: FakeClock
+    ) -> None:
+        teacher = await rooms.seat_teacher()
+        kid = await rooms.seat_pupil()
+        other = await rooms.seat_pupil()
+        clock.advance(1)
+        await rooms.services.chat.send(other.actor, "first", None)
+        clock.advance(1)
+        held = await rooms.services.chat.send(kid.actor, HELD_TEXT, None)
+        for text in ("while it waited", "and again"):
+            clock.advance(1)
+            await rooms.services.chat.send(other.actor, text, None)
+        clock.advance(60)
+        await rooms.moderation.queue.approve(teacher.actor, held.message_id, None)
+
+        in_history = [text for _, text in await history_states(rooms, other)]
+        assert in_history == ["first", HELD_TEXT, "while it waited", "and again"]
+        live = data_of(rooms.seen_by(other), POSTED)
+        # It arrives last, with the time it was sent: placed by sent_at, as the
+        # protocol asks of clients, the live view is the history.
+        assert live[-1]["message_id"] == held.message_id
+        assert live[-1]["sent_at"] < live[-2]["sent_at"]
+        placed = sorted(live, key=lambda event: event["sent_at"])
+        assert [event["text"] for event in placed] == in_history
 
     async def test_only_teachers_decide_and_only_on_this_sessions_messages(
         self, rooms: ModeratedRooms
