@@ -6,6 +6,8 @@ as it is now (``ChatService.context``: present, a teacher when it must be),
 write the change and its audit entry in one transaction, then tell the room
 in one atomic commit. ``RoomAction`` holds what the three share, so each tool
 states only what is its own: which rows change, which entry, which events.
+A tool that drops a message's text also rewrites the room's log
+(``replacing``, ``RoomAction.redact``), so that no replay carries it.
 """
 
 from __future__ import annotations
@@ -14,14 +16,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cluster import Clock
+from cluster import Clock, Redaction
 from community.clock import utc_now
 from protocol.errors import NotFound
+from protocol.events.base import ServerEvent
 from rooms import ChatChange, ChatRoom, Notice, RoomActor, RoomServices
 from storage import UnitOfWork
 from storage.records_moderation import ChatMessageRecord
 
 from .audit import record
+
+
+def replacing(names: tuple[str, ...], message_id: str, event: ServerEvent) -> Redaction:
+    """The redaction that turns the room's logged events ``names`` about
+    ``message_id`` into ``event``, each under its own ``seq``."""
+    return Redaction(
+        names=names,
+        key="message_id",
+        value=message_id,
+        name=event.name,
+        body=event.model_dump_json(exclude={"seq"}),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +95,15 @@ class RoomAction:
             reason=reason,
             details={"room_id": self.room.room_id, **details},
         )
+
+    async def redact(self, *redactions: Redaction) -> None:
+        """Rewrite the room's kept events (``EventLog.redact``), before telling the room.
+
+        Raises:
+            ClusterUnavailable: The shared store could not be reached.
+        """
+        for redaction in redactions:
+            await self.rooms.kernel.log.redact(self.room.room_id, redaction)
 
     async def tell(self, notices: list[Notice], *, staff: bool = True) -> tuple[int, ...]:
         """Append ``notices`` to the room in one commit; their ``seq``, in order.

@@ -7,7 +7,10 @@ is a guarded update (two teachers deciding at once: one wins, the other gets
 ``conflict``) with its audit entry; the room learns it in one commit: the
 message's copies as if just posted (with the original time, ``edited`` when
 a teacher changed it) and ``moderation.held_resolved`` to the teachers, or
-``chat.message_declined`` to its sender alone.
+``chat.message_declined`` to its sender alone. A refused message's text is
+dropped from the room's log too: its waiting notices are replayed as the
+decision (``chat.message_declined`` to the sender, ``moderation.held_resolved``
+to the teachers), under their own ``seq``.
 
 The room is told *inside* the decision's transaction, before it commits.
 Deciding first and telling afterwards left a window in which the database
@@ -29,12 +32,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from cluster import Clock
-from protocol.events.chat import ChatMessageDeclined
+from cluster import Clock, Redaction
+from protocol.events.chat import ChatMessageDeclined, ChatMessageHeld
 from protocol.events.moderation import (
     Approved,
     HeldList,
     HeldResolved,
+    MessageHeld,
     ModerationReason,
 )
 from protocol.ids import MessageId
@@ -42,7 +46,7 @@ from rooms import TEACHERS, Notice, RoomActor, RoomServices, person, posting
 from storage import Database
 from storage.records_moderation import ChatMessageRecord
 
-from .acting import RoomAction
+from .acting import RoomAction, replacing
 from .errors import AlreadyDecided
 from .views import held_view, posted_event, route_of
 
@@ -114,20 +118,32 @@ class HeldQueue:
             ClusterUnavailable: The room could not be told (it still waits).
         """
 
+        declined = ChatMessageDeclined(message_id=message_id)
+
         def notices(acting: RoomAction, message: ChatMessageRecord) -> list[Notice]:
-            resolved = HeldResolved(
-                message_id=message_id,
-                outcome="rejected",
-                by_participant_id=acting.room.actor.participant_id,
-            )
-            told = [Notice(TEACHERS, resolved)]
+            told = [Notice(TEACHERS, resolved(acting))]
             if message.sender_user_id is not None:
-                declined = ChatMessageDeclined(message_id=message_id)
                 told.append(Notice(person(message.sender_user_id), declined))
             return told
 
+        def resolved(acting: RoomAction) -> HeldResolved:
+            by = acting.room.actor.participant_id
+            return HeldResolved(message_id=message_id, outcome="rejected", by_participant_id=by)
+
+        def forget(acting: RoomAction) -> list[Redaction]:
+            return [
+                replacing((ChatMessageHeld.name,), message_id, declined),
+                replacing((MessageHeld.name,), message_id, resolved(acting)),
+            ]
+
         await self._decide(
-            actor, message_id, notices, text=None, action="chat.message_rejected", reason=reason
+            actor,
+            message_id,
+            notices,
+            text=None,
+            action="chat.message_rejected",
+            reason=reason,
+            forget=forget,
         )
 
     async def _decide(
@@ -139,12 +155,14 @@ class HeldQueue:
         text: str | None,
         action: str,
         reason: ModerationReason | None = None,
+        forget: Callable[[RoomAction], list[Redaction]] | None = None,
     ) -> tuple[int, ...]:
         """Approve (``reason`` None) or refuse a waiting message, audit it, tell the room.
 
         The audit's reason is the teacher's for a refusal, the pipeline's hold
         reason for an approval. The room is told before the decision commits
-        (see the module docstring); returns the ``seq`` of each notice.
+        (see the module docstring), after ``forget``'s redactions of its log;
+        returns the ``seq`` of each notice.
         """
         acting = await RoomAction.begin(self._rooms, self._clock, actor)
         told = False
@@ -168,6 +186,8 @@ class HeldQueue:
                     session_id=acting.room.session_id,
                     hold_reason=message.hold_reason or "",
                 )
+                if forget is not None:
+                    await acting.redact(*forget(acting))
                 seqs = await acting.tell(notices(acting, message))
                 told = True
         except Exception:

@@ -51,7 +51,7 @@ from rooms import (
 from storage import Database
 
 from ..policy import PersonalDataPolicy, Premoderation
-from .acting import RoomAction
+from .acting import RoomAction, replacing
 from .errors import AlreadyDecided
 from .policy import ChatPolicy
 from .views import at, route_of
@@ -119,14 +119,7 @@ def clean_domains(domains: list[str]) -> tuple[str, ...]:
 def tombstone_of(message_id: MessageId) -> Redaction:
     """How the room's log forgets a deleted message: each event bearing its text
     becomes ``chat.message_deleted``, the event its live clients get."""
-    tombstone = ChatMessageDeleted(message_id=message_id)
-    return Redaction(
-        names=TEXT_BEARING,
-        key="message_id",
-        value=message_id,
-        name=tombstone.name,
-        body=tombstone.model_dump_json(exclude={"seq"}),
-    )
+    return replacing(TEXT_BEARING, message_id, ChatMessageDeleted(message_id=message_id))
 
 
 def _lower_rank(room: ChatRoom, participant_id: str) -> Participant:
@@ -166,6 +159,7 @@ class ChatSanctions:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
             NotFound: No such message in this session.
             AlreadyDecided: It is not posted (waiting: refuse it instead; deleted already).
+            ClusterUnavailable: The room could not be told (it stays posted).
         """
         acting = await RoomAction.begin(self._rooms, self._clock, actor)
         async with self._db.transaction("moderation.chat_delete") as uow:
@@ -182,15 +176,17 @@ class ChatSanctions:
                 reason=reason.value,
                 participant_id=message.participant_id,
             )
-        audiences = list(route_of(message).audiences())
-        if EVERYONE not in audiences and TEACHERS not in audiences:
-            # Teachers read groups' and private messages in their history too.
-            audiences.append(TEACHERS)
-        # The log first: a client reconnecting from now on replays no text,
-        # then the tombstone reaches the live ones.
-        await self._rooms.kernel.log.redact(acting.room.room_id, tombstone_of(message_id))
-        tombstone = ChatMessageDeleted(message_id=message_id)
-        await acting.tell([Notice(audience, tombstone) for audience in audiences])
+            audiences = list(route_of(message).audiences())
+            if EVERYONE not in audiences and TEACHERS not in audiences:
+                # Teachers read groups' and private messages in their history too.
+                audiences.append(TEACHERS)
+            # Before the deletion is kept, as a held message's decision (see
+            # ``queue``): if the room cannot be told, the message stays posted
+            # and deleting it again works. The log first: a client reconnecting
+            # from now on replays no text, then the live ones get the tombstone.
+            await acting.redact(tombstone_of(message_id))
+            tombstone = ChatMessageDeleted(message_id=message_id)
+            await acting.tell([Notice(audience, tombstone) for audience in audiences])
 
     async def mute(
         self,

@@ -141,6 +141,13 @@ class TestHeld:
         for seat in (kid, other, teacher, late):
             assert await history_states(rooms, seat) == []
         assert await stored(rooms.db, outcome.message_id) == ("rejected", None)
+        # Nor does the room's log keep it: its waiting notices replay as the decision.
+        logged = await rooms.store.since(rooms.room, 0)
+        assert logged is not None and "tom.smith" not in str(logged)
+        names = [(e.name, e.audience) for e in logged if outcome.message_id in e.payload]
+        sender = f"user:{kid.person.user_id}"
+        decision = [("moderation.held_resolved", "staff"), ("chat.message_declined", sender)]
+        assert sorted(names[:2]) == sorted(decision) and names[2:] == decision
 
     async def test_two_teachers_deciding_at_once_one_wins(self, rooms: ModeratedRooms) -> None:
         first = await rooms.seat_teacher()

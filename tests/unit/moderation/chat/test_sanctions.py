@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cluster import ClusterUnavailable
 from moderation import MessageRejected, Premoderation
 from moderation.chat import PolicyChanges
 from moderation.chat.errors import AlreadyDecided, ChatLocked, ChatMuted
@@ -77,6 +78,27 @@ class TestDelete:
         assert "tom.smith" not in str(logged)
         names = [e.name for e in logged]
         assert "moderation.message_held" not in names and "chat.message_held" not in names
+
+    async def test_a_delete_the_room_could_not_hear_is_undone_and_can_be_made_again(
+        self, rooms: ModeratedRooms, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        teacher = await rooms.seat_teacher()
+        kid = await rooms.seat_pupil()
+        sent = await rooms.services.chat.send(kid.actor, "you are silly", None)
+
+        async def unreachable(*args: object, **kwargs: object) -> list[int]:
+            raise ClusterUnavailable("room state is unavailable")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(rooms.store, "redact", unreachable)
+            with pytest.raises(ClusterUnavailable):
+                await rooms.moderation.sanctions.delete(teacher.actor, sent.message_id, REASON)
+        assert await stored(rooms.db, sent.message_id) == ("posted", "you are silly")
+        assert data_of(rooms.seen_by(kid), "chat.message_deleted") == []
+
+        await rooms.moderation.sanctions.delete(teacher.actor, sent.message_id, REASON)
+        assert await stored(rooms.db, sent.message_id) == ("deleted", None)
+        assert len(data_of(rooms.seen_by(kid), "chat.message_deleted")) == 1
 
     async def test_deleting_twice_or_a_waiting_message_is_a_conflict(
         self, rooms: ModeratedRooms
