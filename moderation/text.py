@@ -10,6 +10,10 @@ folded):
   kept exactly where the writer put them, which is what protects innocent
   words that contain a listed one ("Scunthorpe", "class", "cocktail"): lists
   are matched against whole words, never against substrings.
+* ``padded``: the folded text with every byte that is not a letter or digit
+  made a space, and a space at each end: " word " is in it exactly where
+  ``word`` is a whole word. The content filter's screen (one Aho–Corasick
+  pass) and the spaced-letters gate read it; no word object is made.
 * ``spaced_runs``: runs of three or more one-letter words ("f u c k",
   "f.u.c.k", "f-u-c-k", "f_u_c_k" all give the words f, u, c, k). Their
   letters joined are a candidate word. Only one-letter runs are joined, so
@@ -35,9 +39,10 @@ Not for display and not for personal data spans: the personal-data detector
 reads ``original``.
 
 ``marked_words`` is how the pipeline's checks share one pass over the words:
-the content filter sets it to the words its memo does not know to be plain
-(see ``moderation.checks.content``), a small set, and the personal-data
-detector then looks only at those for its gate words and digits.
+the content filter sets it to the gate words and phrase anchors its screen
+found, or to the words its memo does not know to be plain (see
+``moderation.checks.content``), a small set, and the personal-data detector
+then looks only at those for its gate words and digits.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from collections.abc import Set
 from .folding import OTHER_LETTER, fold
 
 __all__ = [
+    "WORD_BYTES",
     "NormalisedText",
     "collapse_repeats",
     "has_repeats",
@@ -65,6 +71,8 @@ MAX_SPACED_RUN = 24
 _LETTERS = b"abcdefghijklmnopqrstuvwxyz" + OTHER_LETTER
 _DIGITS = b"0123456789"
 _ALNUM = _LETTERS + _DIGITS
+WORD_BYTES = _ALNUM
+"""Every byte a word of ``NormalisedText.words`` can hold: a-z, digits, ``OTHER_LETTER``."""
 
 
 def _table(mapping: dict[bytes, bytes], default: bytes | None = None) -> bytes:
@@ -77,15 +85,11 @@ def _table(mapping: dict[bytes, bytes], default: bytes | None = None) -> bytes:
 
 # Letters and digits stay, everything else is a space: the words.
 _WORDS = bytes(byte if byte in _ALNUM else ord(" ") for byte in range(256))
-_SYMBOLS = tuple(bytes([byte]) for byte in b"@$|+*#")
-"""Leet symbols and masks other than "!", each looked for with ``bytes.find`` (a
-``memchr``): cheaper than a translation or a character class, which read every byte
-one at a time."""
 # A leet symbol or mask touching a letter, or "!" before one ("sh!t", "!diot"); "!"
 # after a word is an exclamation, "$" before a digit a price.
 _SYMBOL_SIGN = re.compile(rb"[a-z\x01][@$|+*#]|[@$|+*#!][a-z\x01]")
 _BANG_SIGN = re.compile(rb"![a-z\x01]")
-# Letters and digits become "a", everything else a space.
+# Letters and digits become "a", everything else a space (read on ``padded``).
 _WORD_SHAPE = _table({_ALNUM: b"a"}, b" ")
 # Led by the literal " a " (a one-character word), so the search jumps between them
 # (written "  {0,2}" rather than " {1,3}", or the literal prefix would stop at " a",
@@ -140,6 +144,7 @@ class NormalisedText:
         "_has_spaced",
         "_has_symbols",
         "_joined",
+        "_padded",
         "_separated",
         "_symbol_chunks",
         "_words",
@@ -152,6 +157,7 @@ class NormalisedText:
         """The text as written; personal-data spans point into it."""
         self._folded: bytes | None = None
         self._separated: bytes | None = None
+        self._padded: bytes | None = None
         self._words: list[bytes] | None = None
         self._joined: bytes | None = None
         self._symbol_chunks: list[bytes] | None = None
@@ -183,10 +189,23 @@ class NormalisedText:
         return separated
 
     @property
+    def padded(self) -> bytes:
+        """``separated`` with a space before and after: every word has a space each side.
+
+        What the content filter's screen reads: " word " is found in it exactly
+        where ``word`` is a whole word, " stem" where a word starts with ``stem``.
+        One translation of the folded text, no word objects.
+        """
+        padded = self._padded
+        if padded is None:
+            padded = self._padded = (b" " + self.folded + b" ").translate(_WORDS)
+        return padded
+
+    @property
     def words(self) -> list[bytes]:
         """Runs of letters and digits, in order."""
         if self._words is None:
-            self._words = self.separated.split()
+            self._words = self.padded.split()
         return self._words
 
     @property
@@ -205,7 +224,7 @@ class NormalisedText:
         are found without joining the words again.
         """
         if self._has_spaced is None:
-            shape = b" " + self.folded.translate(_WORD_SHAPE) + b" "
+            shape = self.padded.translate(_WORD_SHAPE)
             self._has_spaced = _SPACED_SIGN.search(shape) is not None
         return self._has_spaced
 
@@ -246,9 +265,21 @@ class NormalisedText:
         """Whether letters touch leet symbols or masks somewhere ("$h!t", "f*ck")."""
         if self._has_symbols is None:
             folded = self.folded
-            if any(folded.find(symbol) >= 0 for symbol in _SYMBOLS):
+            find = folded.find
+            # The leet symbols and masks other than "!", each looked for with
+            # ``bytes.find`` (a ``memchr``): cheaper than a translation or a character
+            # class, which read every byte one at a time. Unrolled: a generator over
+            # the six costs more than the searches themselves.
+            if (
+                find(b"@") >= 0
+                or find(b"$") >= 0
+                or find(b"|") >= 0
+                or find(b"+") >= 0
+                or find(b"*") >= 0
+                or find(b"#") >= 0
+            ):
                 self._has_symbols = _SYMBOL_SIGN.search(folded) is not None
-            elif folded.find(b"!") >= 0:
+            elif find(b"!") >= 0:
                 # Only exclamation marks (common): a search led by a literal is fast.
                 self._has_symbols = _BANG_SIGN.search(folded) is not None
             else:

@@ -25,38 +25,51 @@ How a message is matched (see ``moderation.text`` for the forms):
    half of the word is shown).
 6. Phrases ("kill yourself") are matched on the sequence of words.
 
-Every word's answer is memoised per matcher (bounded). On top of it, the
-matcher remembers the *plain* words: no term, no phrase anchor, and nothing
-the personal-data detector looks for (no gate word such as "at", "insta" or
-"rue", no digit, no "www"). ``scan`` first asks whether the message's words are
-all plain ones, one set operation in C over the list of words.
-If so, or once the few other words are looked up and found clean and their
-phrases absent, only two whole-text questions are left (spaced-out letters,
-leet symbols), each one C pass. Otherwise, and whenever anything looks
-suspect, the full scan (steps 1 to 6, ``scan_full``) decides: the quick path
-never returns a finding itself, it only skips work whose answer it knows
-is "nothing". It also leaves the words that were not plain on the text
-(``NormalisedText.marked_words``) for the personal-data detector.
+Every word's answer is memoised per matcher (bounded). ``scan`` first reads
+the message once through the matcher's *screen*: an Aho–Corasick automaton
+(``ahocorasick_rs``, a DFA in Rust) over ``NormalisedText.padded``, the folded
+text with every non-word byte a space and a space at each end, so that
+" term " is found exactly where ``term`` is a whole word and " stem" where a
+word starts with ``stem``: the Scunthorpe protection needs no boundary check
+afterwards. Its keys are every exact term, every stem, every phrase of up to
+``MAX_KEYED_PHRASE_WORDS`` words (with one to three spaces between words),
+three of any letter in a row (a stretched word), the digits, "www", the
+personal-data gate words (``moderation.personal.vocabulary``) and the phrase
+anchors. A clean message has no hit, or only gate words and anchors: then
+only two whole-text questions are left (spaced-out letters, leet symbols),
+each one C pass, and the gate words and anchors found are left on the text
+(``NormalisedText.marked_words``) for the personal-data detector. A listed
+word or phrase sends the text to the full scan (steps 1 to 6, ``scan_full``);
+a stem or a stretched letter has its one word looked up; a digit or "www"
+sends the text down the word path (every word against the memo of *plain*
+words: clean, no anchor, nothing personal data is made of), which also
+handles leetspeak. The quick paths never return a finding themselves, they
+only skip work whose answer they know is "nothing"; tests check them against
+``scan_full``.
 
-Why sets and not one big regular expression or Aho–Corasick (measured on a
-1,000-character message, one loaded core): ``re`` needs about 30 µs only to
-list the words, and an alternation of the ~900 terms tries every term at
-every word start; an Aho–Corasick automaton (pyahocorasick) scans in about
-11 µs but reports substrings ("ass" in "class"), each needing a boundary
-check in Python. Splitting the folded bytes and one ``set.issuperset``
-against the memo take about 10 µs and give whole words directly.
+Why an automaton (measured on a 1,000-character message): splitting the
+folded bytes into about 180 ``bytes`` words and one ``set.issuperset``
+against the memo took about 10 µs on a loaded core, and German messages paid
+again for common phrase anchors ("die", "mag"); the screen takes about 2 µs
+and makes no object per word. pyahocorasick took 10 to 25 µs for the same
+scan (its transitions are searched per node), ``re`` alternations try every
+term at every word start.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable
+import re
+from collections.abc import Collection, Iterable, Mapping, Set
 from dataclasses import dataclass
+
+from ahocorasick_rs import BytesAhoCorasick, Implementation
 
 from ..folding import fold
 from ..personal.vocabulary import GATE_WORDS
 from ..pipeline import CheckContext, Submission
 from ..text import (
+    WORD_BYTES,
     NormalisedText,
     collapse_repeats,
     has_repeats,
@@ -84,6 +97,8 @@ _SEVERITY_RANK = {Severity.BLOCK: 0, Severity.HOLD: 1}
 _PLAIN_LETTERS = b"abcdefghijklmnopqrstuvwxyz\x01"
 _GATE_WORDS = frozenset(word.encode() for word in GATE_WORDS)
 _NOTHING: frozenset[bytes] = frozenset()
+_SEEN_TERM: frozenset[bytes] = frozenset({b"\x00"})
+"""What ``ContentMatcher._screened`` returns for a text with a listed word or phrase."""
 _COMMON_WORDS = frozenset(
     word.encode()
     for line in (
@@ -111,6 +126,120 @@ class ContentMatch:
     @property
     def severity(self) -> Severity:
         return self.term.severity
+
+
+_FOUND = 1
+"""Screen flag: a whole listed word, or a phrase: the full scan reports it."""
+_TERM = 32
+"""Screen flag: a digit or "www" (leetspeak, phone numbers, links): the word path decides."""
+_WORD = 2
+"""Screen flag: a stem or a stretched letter inside a word: that word is looked up."""
+_GATE = 4
+"""Screen flag: a personal-data gate word: marked for the detector."""
+_ANCHOR = 8
+"""Screen flag: a phrase anchor: its phrases that no key covers are looked for."""
+_WIDE = 16
+"""Screen flag: four spaces in a row (a separator no phrase key covers)."""
+
+
+class _Screen:
+    """One Aho–Corasick pass over ``NormalisedText.padded``: which words need a look.
+
+    The automaton (``ahocorasick_rs``, a DFA in Rust) holds, as byte strings:
+    every exact term as " term " (a whole word, since ``padded`` has a space
+    each side of every word), every ``stem*`` as " stem", every ``*stem`` as
+    "stem ", three of any word byte in a row (a stretched word), every digit
+    and "www" (leetspeak, phone numbers, links), every personal-data gate word
+    and every phrase anchor as " word ". A message with no hit holds no word
+    that ``ContentMatcher._lookup`` could match: exact terms, stems, repeated-letter
+    variants (only for runs of three) and leet variants (only with digits, on the
+    word path) are all announced by a hit. Anything it cannot settle
+    cheaply sends the message down the word path.
+    """
+
+    __slots__ = ("automaton", "flags", "phrases", "words")
+
+    def __init__(
+        self,
+        exact: Iterable[bytes],
+        prefixes: Iterable[bytes],
+        suffixes: Iterable[bytes],
+        phrases: Mapping[bytes, list[tuple[bytes, Term]]],
+        gate_words: Iterable[bytes],
+    ) -> None:
+        flags: dict[bytes, int] = {}
+        named: dict[bytes, bytes] = {}
+
+        def add(key: bytes, flag: int, word: bytes = b"") -> None:
+            flags[key] = flags.get(key, 0) | flag
+            if word:
+                named[key] = word
+
+        for key in exact:
+            add(b" " + key + b" ", _FOUND)
+        for digit in b"0123456789":
+            add(bytes([digit]), _TERM)
+        add(b"www", _TERM)
+        for key in prefixes:
+            add(b" " + key, _WORD)
+        for key in suffixes:
+            add(key + b" ", _WORD)
+        for byte in WORD_BYTES:
+            add(bytes([byte]) * 3, _WORD)
+        for word in gate_words:
+            add(b" " + word + b" ", _GATE, word)
+        add(_WIDE_GAP, _WIDE)
+        searched: dict[bytes, list[tuple[bool, re.Pattern[bytes]]]] = {}
+        for anchor, entries in phrases.items():
+            add(b" " + anchor + b" ", _ANCHOR, anchor)
+            for phrase, _ in entries:
+                words = phrase.split()
+                keyed = len(words) <= MAX_KEYED_PHRASE_WORDS
+                if keyed:
+                    for key in _phrase_keys(words):
+                        add(key, _FOUND)
+                searched.setdefault(anchor, []).append((keyed, _phrase_search(words)))
+        self.phrases = {anchor: tuple(signs) for anchor, signs in searched.items()}
+        """Each anchor's phrases: whether the keys cover it, and a search over ``padded``.
+
+        A keyed phrase whose separators are all one to three characters wide is a
+        hit; otherwise ``padded`` holds four spaces in a row, and it is searched."""
+        keys = list(flags)
+        self.automaton = BytesAhoCorasick(keys, implementation=Implementation.DFA)
+        self.flags = tuple(flags[key] for key in keys)
+        """Each key's flags, by the automaton's pattern index."""
+        self.words = tuple(named.get(key, b"") for key in keys)
+        """The word of each gate or anchor key, by pattern index (else empty)."""
+
+
+MAX_KEYED_PHRASE_WORDS = 5
+"""Phrases up to this many words are screen keys, once for each separator width."""
+_KEYED_GAPS = (b" ", b"  ", b"   ")
+"""Separator widths a phrase key covers: one to three non-word characters."""
+_WIDE_GAP = b"    "
+
+
+def _phrase_keys(words: list[bytes]) -> list[bytes]:
+    """The phrase with every mix of separator widths (" w1 w2 ", " w1  w2 "...)."""
+    keys = [b" " + words[0]]
+    for word in words[1:]:
+        keys = [key + gap + word for key in keys for gap in _KEYED_GAPS]
+    return [key + b" " for key in keys]
+
+
+def _phrase_search(words: list[bytes]) -> re.Pattern[bytes]:
+    """A search for a phrase in ``padded``, whatever its separators' widths.
+
+    A phrase " w1 w2 " is in ``NormalisedText.joined`` exactly where " w1 +w2 " is
+    in ``padded`` (separators keep their width there).
+    """
+    return re.compile(b" " + b" +".join(map(re.escape, words)) + b" ")
+
+
+def _rarest(words: list[bytes]) -> bytes:
+    """The word of a phrase least likely in a clean message: long and not common."""
+    rare = [word for word in words if len(word) > 2 and word not in _COMMON_WORDS] or words
+    return max(reversed(rare), key=len)
 
 
 def _key(text: str) -> bytes:
@@ -154,6 +283,9 @@ class ContentMatcher:
         self._hits: dict[bytes, Term] = {}
         self._plain_words: set[bytes] = set()
         """Clean words that are no phrase anchor and nothing personal data is made of."""
+        self._screen = _Screen(
+            self._exact, self._prefixes, self._suffixes, self._phrases, _GATE_WORDS
+        )
 
     def _add(self, term: Term) -> None:
         key = _key(term.text)
@@ -163,8 +295,7 @@ class ContentMatcher:
             words = key.split()
             # The phrase is only looked for when its anchor is in the message:
             # its longest word that is not a common one ("secreto", not "nuestro").
-            rare = [w for w in words if len(w) > 2 and w not in _COMMON_WORDS] or words
-            anchor = max(reversed(rare), key=len)
+            anchor = _rarest(words)
             self._phrases.setdefault(anchor, []).append((b" " + b" ".join(words) + b" ", term))
         elif term.is_prefix:
             self._prefixes[key] = _stronger(self._prefixes.get(key), term)
@@ -187,6 +318,62 @@ class ContentMatcher:
         Sets ``text.marked_words``. Never raises; its cost is bounded by the
         text's length.
         """
+        marked = self._screened(text)
+        if marked is _SEEN_TERM:
+            return self.scan_full(text)
+        if marked is None:
+            return self._scan_words(text)
+        text.marked_words = marked
+        if text.has_spaced_letters or text.has_symbol_signs:
+            return self.scan_full(text)
+        return ()
+
+    def _screened(self, text: NormalisedText) -> Set[bytes] | None:
+        """The gate words and anchors of a message the screen clears, else ``None``.
+
+        ``None`` sends the message down the word path: a digit, "www", a word with
+        a stem or a stretched letter that the memo does not know to be clean, or
+        one of an anchor's phrases. ``_SEEN_TERM`` (a listed word or phrase, which
+        the word path would only find again) sends it to the full scan.
+        """
+        screen = self._screen
+        padded = text.padded
+        hits = screen.automaton.find_matches_as_indexes(padded, overlapping=True)
+        if not hits:
+            return _NOTHING
+        flags = screen.flags
+        marked: set[bytes] = set()
+        anchors: list[bytes] = []
+        wide = False
+        for index, _, end in hits:
+            flag = flags[index]
+            if flag & _FOUND:
+                return _SEEN_TERM
+            if flag & _TERM:
+                return None
+            if flag & _WIDE:
+                wide = True
+                continue
+            if flag & _WORD:
+                # The whole word around the hit (``end - 1`` is inside it, or is the
+                # space that ends it for a "*stem" key).
+                first = padded.rfind(b" ", 0, end - 1) + 1
+                if self._lookup(padded[first : padded.find(b" ", first)]) is not None:
+                    return None
+                continue
+            word = screen.words[index]
+            if flag & _ANCHOR and word not in marked:
+                anchors.append(word)
+            marked.add(word)
+        if anchors:
+            for anchor in anchors:
+                for keyed, search in screen.phrases[anchor]:
+                    if (wide or not keyed) and search.search(padded) is not None:
+                        return None
+        return marked
+
+    def _scan_words(self, text: NormalisedText) -> tuple[ContentMatch, ...]:
+        """``scan`` word by word, against the memo of plain words."""
         words = text.words
         plain = self._plain_words
         # The list, not a set of it: no set is built for a message of plain words.

@@ -1,0 +1,148 @@
+"""The content filter's screen never skips a finding.
+
+``ContentMatcher.scan`` first reads a message through one Aho–Corasick pass
+(the screen) and skips the word-by-word work when it sees nothing that work
+could find. These tests hold it to the reference: for any text built from
+listed terms, stems, phrases, anchors, gate words, digits, stretched and
+leet words with any separators, ``scan`` equals ``scan_full`` (cold and warm
+memo), and the personal-data detector reading the screened text finds what
+it finds on an unscreened one.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from moderation import LANGUAGES, detect_personal_data, normalise
+from moderation.checks.content import (
+    MAX_KEYED_PHRASE_WORDS,
+    ContentMatch,
+    ContentMatcher,
+    _compiled,
+    _phrase_keys,
+)
+from moderation.personal.vocabulary import GATE_WORDS, TLDS
+from moderation.wordlists import Category, Severity, Term, load_wordlist
+
+from .test_screening import CLASSROOM, PERSONAL, SYMBOLS
+
+
+def _fresh(extra: frozenset[Term] = frozenset()) -> ContentMatcher:
+    return _compiled.__wrapped__(frozenset(LANGUAGES), extra)
+
+
+def _tokens() -> list[str]:
+    """Words and phrases of every kind the screen has a key for, and ordinary ones."""
+    tokens: list[str] = []
+    for language in LANGUAGES:
+        wordlist = load_wordlist(language)
+        for term in wordlist.terms[::3]:
+            text = term.text
+            if term.is_prefix:
+                tokens += [text[:-1], text[:-1] + "ing", "x" + text[:-1]]
+            elif term.is_suffix:
+                tokens += [text[1:], "mega" + text[1:], text[1:] + "s"]
+            elif term.is_phrase:
+                tokens += [text, *text.split()]
+            else:
+                tokens += [text, text[:-1], text + "s"]
+        tokens += list(wordlist.allowed[::4])
+    tokens += sorted(GATE_WORDS)[::3] + sorted(TLDS)[::4]
+    tokens += [word for sentence in CLASSROOM for word in sentence.split()]
+    tokens += PERSONAL + SYMBOLS + ["sh1t", "fuuuuck", "k1ll", "12", "06 12 34 56 78", "10:30"]
+    tokens += ["www", "www.example.org", "f u c k", "a", "z", "die", "foto", "mag"]
+    tokens += ["Scunthorpe", "class", "cocktail", "assess", "looser", "fffff", "wanna"]
+    return tokens
+
+
+TOKENS = _tokens()
+SEPARATORS = [" ", " ", " ", "  ", ", ", ". ", "... ", " - ", "\u200b", "!", "?! ", "\n"]
+SEPARATORS += ["     ", "*", "$", "'", "’", "_", "/"]
+TEXTS = st.lists(
+    st.tuples(st.sampled_from(TOKENS), st.sampled_from(SEPARATORS)), min_size=1, max_size=14
+).map(lambda parts: "".join(token + separator for token, separator in parts))
+PERSONAL_TOKENS = PERSONAL + sorted(GATE_WORDS) + sorted(TLDS) + CLASSROOM + ["die", "foto"]
+PERSONAL_TEXTS = st.lists(
+    st.tuples(st.sampled_from(PERSONAL_TOKENS), st.sampled_from(SEPARATORS)),
+    min_size=1,
+    max_size=8,
+).map(lambda parts: "".join(token + separator for token, separator in parts))
+"""Texts mostly of what the personal-data detector looks for, few listed words."""
+MATCHER = _fresh()
+COLD = _fresh()
+
+
+def _found(matches: tuple[ContentMatch, ...]) -> tuple[Severity | None, set[Term]]:
+    """The strongest severity and the terms: what a verdict is made of.
+
+    Terms of the same severity come in the order of a set of the text's words,
+    which depends on the memo's state, for ``scan_full`` as for ``scan``.
+    """
+    return (matches[0].severity if matches else None), {match.term for match in matches}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS)
+def test_the_screened_scan_finds_what_the_full_scan_finds(text: str) -> None:
+    expected = _found(MATCHER.scan_full(normalise(text)))
+    for memo in (COLD._clean, COLD._hits, COLD._plain_words):
+        memo.clear()
+    assert _found(COLD.scan(normalise(text))) == expected  # cold memo
+    for _ in range(2):  # warm: every word of the text is now in the memo
+        assert _found(MATCHER.scan(normalise(text))) == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(TEXTS, PERSONAL_TEXTS))
+def test_screened_personal_data_is_what_the_whole_text_shows(text: str) -> None:
+    screened = normalise(text)
+    MATCHER.scan(screened)  # marks the words, unless a listed one sent it to the full scan
+    assert detect_personal_data(screened) == detect_personal_data(normalise(text))
+
+
+def test_a_phrase_is_found_whatever_its_separators() -> None:
+    matcher = _fresh()
+    for text in (
+        "go die",
+        "ok go  die!",
+        "go... die",
+        "go     ,     die",
+        "GO\u200b die",
+        "well, kill yourself",
+        "kill - - - - - - yourself",
+        "niemand mag dich",
+        "niemand.... mag ... dich",
+    ):
+        for _ in range(2):
+            found = _found(matcher.scan(normalise(text)))
+            assert found == _found(matcher.scan_full(normalise(text))), text
+            assert found[1], text
+
+
+def test_a_phrase_longer_than_the_keyed_ones_is_searched_when_its_anchor_is_seen() -> None:
+    words = ["please", "never", "ever", "mention", "the", "zorbalon", "plan"]
+    assert len(words) > MAX_KEYED_PHRASE_WORDS
+    term = Term(" ".join(words), Severity.HOLD, Category.CUSTOM)
+    matcher = _fresh(frozenset({term}))
+    for separator in (" ", "  ", " ... ", "\u200b "):
+        text = "ok " + separator.join(words) + " thanks"
+        assert [match.term for match in matcher.scan(normalise(text))] == [term], text
+    assert matcher.scan(normalise("the zorbalon plan is secret")) == ()
+
+
+def test_a_stem_inside_a_word_or_an_allowed_word_stays_clean() -> None:
+    matcher = _fresh()
+    for text in ("Scunthorpe class cocktail", "we assess the passage", "shitake", "Ass"):
+        for _ in range(2):
+            assert _found(matcher.scan(normalise(text))) == _found(
+                matcher.scan_full(normalise(text))
+            ), text
+    assert matcher.scan(normalise("Scunthorpe is in the class")) == ()
+    assert matcher.scan(normalise("what a bullshit story")) != ()  # "*shit"
+    assert matcher.scan(normalise("fuckers")) != ()  # "fuck*"
+
+
+def test_phrase_keys_cover_one_to_three_spaces_between_words() -> None:
+    keys = _phrase_keys([b"go", b"die"])
+    assert keys == [b" go die ", b" go  die ", b" go   die "]
+    assert len(_phrase_keys([b"a", b"b", b"c"])) == 9
