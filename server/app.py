@@ -9,8 +9,10 @@ half-way.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
+from contextlib import suppress
 
 from aiohttp import web
 
@@ -78,6 +80,35 @@ def all_routes() -> list[Route]:
     return [route for table in ROUTE_TABLES for route in table.routes]
 
 
+WARM_UP_GRACE_S = 10.0
+"""At shutdown, how long a search warm-up still running may finish its
+statement (cancelling one mid-statement left aiosqlite's thread answering a
+closed event loop)."""
+
+
+async def search_warm_up(app: web.Application) -> AsyncIterator[None]:
+    """A ``cleanup_ctx`` loading the node's partner search mirror in the
+    background: ``/health`` and ``/ready`` answer at once (the node serves
+    everything else meanwhile; a search arriving first waits for this load
+    instead of starting its own)."""
+
+    async def warm() -> None:
+        try:
+            await app[SERVICES_KEY].network.search.warm()
+        except Exception:  # the first search loads it then; the node stays up
+            logger.warning("search warm-up failed", exc_info=True)
+
+    task = asyncio.create_task(warm(), name="search-warm-up")
+    yield
+    if not task.done():
+        with suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(task), WARM_UP_GRACE_S)
+    if not task.done():
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
 async def chat_retention(app: web.Application) -> AsyncIterator[None]:
     """A ``cleanup_ctx`` running the chat retention purge (once per cluster and period)."""
     async with app[SERVICES_KEY].moderation.retention.running():
@@ -124,6 +155,7 @@ def build_app(
 
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(chat_retention)
+    app.cleanup_ctx.append(search_warm_up)
     # Live rooms' sockets: after the services open, closed before they close.
     app[REALTIME_KEY] = Realtime(settings, metrics)
     app[REALTIME_KEY].attach(app)

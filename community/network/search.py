@@ -17,6 +17,8 @@ brought up to date before every search (``storage.search.mirror``).
 
 from __future__ import annotations
 
+import logging
+
 from cluster import Clock
 from protocol.api.accounts import SchoolType
 from protocol.api.network import AGE_HIGH, AGE_LOW, MAX_SEARCH_PAGE
@@ -30,6 +32,8 @@ from ..principal import Principal
 from .access import require_networker
 from .texts import check_age_range
 from .vocabulary import Vocabulary
+
+logger = logging.getLogger(__name__)
 
 SCHOOL_TYPES = frozenset(t.value for t in SchoolType)
 
@@ -61,6 +65,15 @@ class PartnerSearchService:
                 cursor=cursor,
                 limit=max(1, min(limit, MAX_SEARCH_PAGE)),
             )
+
+    async def warm(self) -> None:
+        """Load this node's copy of the search documents (seconds at 100,000
+        profiles), so that the first search does not wait for it; started in
+        the background when the server starts. Searches arriving meanwhile
+        wait for this load rather than starting another."""
+        async with self._db.transaction("network.search.warm") as uow:
+            await uow.search.warm()
+        logger.info("search mirror loaded")
 
     def _check(self, request: SearchRequest) -> SearchRequest:
         countries = country_table()

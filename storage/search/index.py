@@ -240,6 +240,12 @@ class SqlSearchIndex(ABC):
 
     # -- searching ----------------------------------------------------------
 
+    async def warm(self) -> None:
+        """Load the node's mirror (and the engine's words) now rather than on
+        the first search, which would otherwise wait seconds for it."""
+        read = await self._reader(await self._session.connection())
+        await self._mirror.current(read, self.words)
+
     async def search(
         self, request: SearchRequest, *, now: datetime, cursor: str | None, limit: int
     ) -> SearchPage:

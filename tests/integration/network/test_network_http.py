@@ -7,6 +7,7 @@ admin and an anonymous caller.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from typing import Any
@@ -445,3 +446,14 @@ async def test_openapi_documents_the_networking_routes(app_client):
     assert "/api/v1/countries/{code}" in document["paths"]
     operation = document["paths"]["/api/v1/network/search"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"q", "country", "subject", "cursor"}
+
+
+async def test_the_search_mirror_loads_at_start_while_health_answers(app_client, services):
+    health = await app_client.get("/health")
+    assert health.status == 200  # not held up by the warm-up
+    sync = services.db._search_mirror
+    for _ in range(200):
+        if sync.reloads:
+            break
+        await asyncio.sleep(0.02)
+    assert sync.reloads == 1  # loaded without any search
