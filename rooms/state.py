@@ -6,15 +6,21 @@ session); ``poll:<poll>``; ``v:<poll>:<participant>`` (an answer). Values are
 compact JSON. ``RoomView`` decodes a field only when asked, because most
 commands read a few records of a room that may hold hundreds.
 
+Decoding is memoised by the field's text (``DecodedRecords``): every chat
+message reads the room's meta and its sender's participant record, which
+change rarely, and decoding them (JSON, then the frozen record) cost more than
+the rest of the message's checks. The records are frozen, so one decoded
+record can serve every reader of the same text.
+
 Not for the wire: ``rooms.snapshot`` builds what clients see.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, fields
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cluster import RoomRecord
 from protocol.api.grants import RoomRole
@@ -32,6 +38,35 @@ KICKED = "k:"
 POLL = "poll:"
 VOTE = "v:"
 _PERM_FIELDS = tuple(f.name for f in fields(Perms))
+DECODED_KEPT = 4096
+"""Decoded records remembered per kind (by their text): a few rooms' worth."""
+
+R = TypeVar("R")
+
+
+class DecodedRecords(Generic[R]):
+    """Decoded records by their text, the oldest forgotten first past ``limit``.
+
+    A hit costs a dict lookup: the store hands back the same string object
+    while a field is unchanged (in process), whose hash is cached, and equal
+    text is one comparison otherwise (Redis). Only for frozen records.
+    """
+
+    def __init__(self, decode: Callable[[str], R], limit: int = DECODED_KEPT) -> None:
+        self._decode = decode
+        self._limit = limit
+        self._known: dict[str, R] = {}
+
+    def __call__(self, text: str) -> R:
+        known = self._known
+        record = known.get(text)
+        if record is None:
+            record = self._decode(text)
+            if len(known) >= self._limit:
+                # Insertion order: the first key is the oldest.
+                del known[next(iter(known))]
+            known[text] = record
+        return record
 
 
 def _dumps(value: Mapping[str, Any]) -> str:
@@ -80,7 +115,7 @@ def encode_meta(meta: Meta) -> str:
     return _dumps(data)
 
 
-def decode_meta(text: str) -> Meta:
+def _decode_meta(text: str) -> Meta:
     data = json.loads(text)
     data["lobby_mode"] = LobbyMode(data["lobby_mode"])
     breakout = data.get("breakout")
@@ -103,7 +138,7 @@ def encode_participant(participant: Participant) -> str:
     return _dumps(data)
 
 
-def decode_participant(text: str) -> Participant:
+def _decode_participant(text: str) -> Participant:
     data = json.loads(text)
     return Participant(
         participant_id=ParticipantId(data["participant_id"]),
@@ -120,6 +155,12 @@ def decode_participant(text: str) -> Participant:
         group_id=data["group_id"],
         node_id=data.get("node_id"),
     )
+
+
+decode_meta = DecodedRecords(_decode_meta)
+"""A meta record from its text (memoised)."""
+decode_participant = DecodedRecords(_decode_participant)
+"""A participant record from its text (memoised)."""
 
 
 def encode_lobby_entry(entry: LobbyEntry) -> str:

@@ -44,9 +44,14 @@ def clean_text(value: str) -> str:
     Raises:
         ValueError: Lone surrogates, control characters, or nothing left.
     """
-    if _SURROGATE.search(value):
-        raise ValueError("text must be valid Unicode (no lone surrogates)")
-    text = _REMOVED.sub("", unicodedata.normalize("NFC", value))
+    if value.isascii():
+        # Most chat text: ASCII is its own NFC and holds no surrogate, override
+        # or invisible space, so only the control check applies.
+        text = value
+    else:
+        if _SURROGATE.search(value):
+            raise ValueError("text must be valid Unicode (no lone surrogates)")
+        text = _REMOVED.sub("", unicodedata.normalize("NFC", value))
     if _CONTROL.search(text):
         raise ValueError("text must not contain control characters")
     text = text.strip()

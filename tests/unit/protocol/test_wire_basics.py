@@ -64,7 +64,10 @@ def test_new_ids_are_random_uuid4():
     ids = {new_id() for _ in range(100)}
     assert len(ids) == 100
     for value in ids:
-        assert uuid.UUID(value).version == 4
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+        assert str(parsed) == value
 
 
 class Sample(RequestModel):

@@ -8,6 +8,7 @@ from protocol.ids import ParticipantId, SchoolId, UserId
 from rooms.model import Breakout, LobbyEntry, Meta, Participant, Perms, Poll
 from rooms.ports import MemberRole
 from rooms.state import (
+    DecodedRecords,
     decode_lobby_entry,
     decode_meta,
     decode_participant,
@@ -69,3 +70,29 @@ def test_participant_lobby_entry_and_poll_round_trip_unicode_names() -> None:
     assert decode_lobby_entry(encode_lobby_entry(entry)) == entry
     poll = Poll("p1", "Q?", ("a", "b"), True, False, True, False, 4.0)
     assert decode_poll(encode_poll(poll)) == poll
+
+
+def test_decoded_records_are_remembered_by_text_and_bounded() -> None:
+    decoded: list[str] = []
+
+    def decode(text: str) -> tuple[str, ...]:
+        decoded.append(text)
+        return tuple(text)
+
+    records = DecodedRecords(decode, limit=2)
+    first = records("ab")
+    assert records("ab") is first
+    assert records("".join(["a", "b"])) is first  # equal text, another string
+    assert decoded == ["ab"]
+    records("cd")
+    records("ef")  # past the limit: "ab", the oldest, is forgotten
+    assert records("ab") == ("a", "b")
+    assert decoded == ["ab", "cd", "ef", "ab"]
+
+
+def test_memoised_decoding_equals_a_fresh_decoding() -> None:
+    meta = Meta(session_id="s", project_id="p", series_id="x", started_at=1.0)
+    text = encode_meta(meta)
+    assert decode_meta(text) is decode_meta(text) == meta
+    changed = encode_meta(Meta(session_id="s", project_id="p", series_id="x", started_at=2.0))
+    assert decode_meta(changed).started_at == 2.0

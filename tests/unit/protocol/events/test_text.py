@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
+from hypothesis import given, strategies as st
 from pydantic import ValidationError
 
 from protocol.events.chat import SendChat
@@ -60,3 +64,34 @@ def test_poll_options_are_cleaned_one_by_one() -> None:
     assert poll.options == ["yes", "no"]
     with pytest.raises(ValidationError):
         CreatePoll.model_validate({"question": "Q", "options": ["yes", "\u200b"]})
+
+
+def _clean_by_the_rules(value: str) -> str:
+    """The rules of ``protocol.events.text`` applied one by one, without shortcut."""
+    if re.search("[\ud800-\udfff]", value):
+        raise ValueError("surrogate")
+    text = re.sub(
+        "[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]", "", unicodedata.normalize("NFC", value)
+    )
+    if re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", text) or not text.strip():
+        raise ValueError("refused")
+    return text.strip()
+
+
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=0x7F)),
+        st.text(alphabet=st.characters(codec=None)),
+        st.text(alphabet="ae\u0301 \t\n\x00\x1f\x7f\x85\u202e\u200b\ufeff\ud800"),
+    )
+)
+def test_clean_text_ascii_shortcut_follows_the_rules(value: str) -> None:
+    try:
+        expected: str | None = _clean_by_the_rules(value)
+    except ValueError:
+        expected = None
+    try:
+        cleaned: str | None = clean_text(value)
+    except ValueError:
+        cleaned = None
+    assert cleaned == expected
