@@ -67,25 +67,29 @@ class LoggedEvent:
 class Redaction:
     """Which kept events of a room to rewrite, and what each becomes.
 
-    An event matches when its name is one of ``names`` and its payload holds
-    the JSON member ``"<key>":"<value>"`` (as compact JSON writes it). JSON
-    escapes every quote inside a string, so the member cannot be matched
-    inside a text, only as a member of an object; ``names`` keeps events that
-    merely mention the value elsewhere (a report naming the message) apart.
+    An event matches when its name is one of ``names`` and, if ``key`` is
+    set, its payload holds the JSON member ``"<key>":"<value>"`` (as compact
+    JSON writes it). JSON escapes every quote inside a string, so the member
+    cannot be matched inside a text, only as a member of an object; ``names``
+    keeps events that merely mention the value elsewhere (a report naming
+    the message) apart. Without ``key``, every kept event of those names
+    matches (a chat cleared for everyone).
     """
 
     names: tuple[str, ...]
     """Event names that may match (say ``chat.message_posted``)."""
-    key: str
-    value: str
     name: str
     """The matched event's new name."""
     body: str
     """Its new JSON object without ``seq`` (the log puts the kept ``seq`` first)."""
+    key: str | None = None
+    value: str = ""
 
     @property
     def marker(self) -> str:
-        """The member to find in a payload, as compact JSON text."""
+        """The member to find in a payload, as compact JSON text ("": any payload)."""
+        if self.key is None:
+            return ""
         return json.dumps({self.key: self.value}, separators=(",", ":"))[1:-1]
 
 

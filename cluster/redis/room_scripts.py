@@ -107,8 +107,9 @@ return redis.call('LRANGE', KEYS[2], since + 1 - first, -1)
 
 # KEYS: log list. ARGV: marker, new name, new body, then the names that may match.
 # Rewrites each kept line whose name is one of them and whose payload holds the
-# marker (a plain find), in place with LSET, keeping its room, seq and audience
-# and dropping its effects. Returns the seq of each rewritten line.
+# marker (a plain find; an empty marker is found in any), in place with LSET,
+# keeping its room, seq and audience and dropping its effects. Returns the seq
+# of each rewritten line.
 REDACT_LUA = """
 local marker, new_name, body = ARGV[1], ARGV[2], ARGV[3]
 local names = {}

@@ -13,7 +13,8 @@ chat policy with its events:
 * **mute** / **unmute**: the participant cannot write until a time; the
   teachers and the participant are told (``chat.mute_changed``);
 * **clear**: every message so far leaves the participants' view
-  (``chat.cleared``); the teachers keep them in the session's transcript;
+  (``chat.cleared``; in the room's log, each becomes a ``chat.cleared``
+  under its ``seq``); the teachers keep them in the session's transcript;
 * **policy**: lock the chat, slow mode, clickable links, private messages
   for this session, pre-moderation and personal data (kept for the room's
   next sessions): ``chat.policy_changed`` to everyone.
@@ -59,6 +60,13 @@ from .views import at, route_of
 TEXT_BEARING = (ChatMessagePosted.name, ChatMessageHeld.name, MessageHeld.name)
 """The logged events that carry a message's text: its copies, and the notices of
 its wait for a teacher (the sender's and the teachers')."""
+
+CLEARED = Redaction(
+    names=(ChatMessagePosted.name,),
+    name=ChatCleared.name,
+    body=ChatCleared().model_dump_json(exclude={"seq"}),
+)
+"""How the room's log forgets a cleared chat: every kept message becomes ``chat.cleared``."""
 
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 
@@ -234,6 +242,7 @@ class ChatSanctions:
 
         Raises:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
+            ClusterUnavailable: The room could not be told (nothing was cleared).
         """
         acting = await RoomAction.begin(self._rooms, self._clock, actor)
         room = acting.room
@@ -250,7 +259,10 @@ class ChatSanctions:
                 session_id=room.session_id,
                 messages=cleared,
             )
-        await acting.tell([Notice(EVERYONE, ChatCleared())])
+            # As a delete: told before it is kept, the log first, so that a
+            # reconnecting client replays no cleared text.
+            await acting.redact(CLEARED)
+            await acting.tell([Notice(EVERYONE, ChatCleared())])
         return cleared
 
     async def set_policy(self, actor: RoomActor, changes: PolicyChanges) -> ChatPolicyView:

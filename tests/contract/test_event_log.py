@@ -210,6 +210,25 @@ async def test_only_the_named_events_with_that_exact_member_match(
     assert [e.name for e in replay] == [POSTED, POSTED, "moderation.report_filed"]
 
 
+async def test_without_a_member_every_kept_event_of_the_names_is_rewritten(
+    nodes: Stores, room: RoomId
+) -> None:
+    await append(
+        nodes.a, room, posted("m1", "one"), event(1), posted("m2", "two", audience="staff")
+    )
+    cleared = Redaction(names=(POSTED,), name="chat.cleared", body="{}")
+
+    assert await nodes.b.redact(room, cleared) == [1, 3]
+
+    replay = await nodes.a.since(room, 0)
+    assert replay is not None
+    assert [(e.name, e.payload) for e in replay] == [
+        ("chat.cleared", '{"seq":1}'),
+        ("demo.happened", '{"seq":2,"n":1}'),
+        ("chat.cleared", '{"seq":3}'),
+    ]
+
+
 async def test_redacting_again_or_elsewhere_changes_nothing(nodes: Stores, room: RoomId) -> None:
     await append(nodes.a, room, posted("m1", "hello"))
     assert await nodes.a.redact(room, tombstone("m1")) == [1]

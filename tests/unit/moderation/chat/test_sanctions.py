@@ -190,6 +190,12 @@ class TestClear:
         cleared = await rooms.moderation.sanctions.clear(teacher.actor, REASON)
         assert cleared == 2
         assert len(data_of(rooms.seen_by(kid), "chat.cleared")) == 1
+        # A reconnecting client replays no cleared text: each message is a clear.
+        logged = await rooms.store.since(rooms.room, 0)
+        assert logged is not None and "two" not in str([e.payload for e in logged])
+        assert [e.name for e in logged if e.name.startswith("chat.")] == [
+            "chat.message_deleted", "chat.cleared", "chat.message_deleted", "chat.cleared",
+        ]  # fmt: skip
         for seat in (kid, teacher, await rooms.seat_pupil()):
             assert await history_states(rooms, seat) == []
         await rooms.services.chat.send(kid.actor, "three", None)
