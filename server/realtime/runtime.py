@@ -30,7 +30,6 @@ from .accounts import AccountEpochs
 from .channels import Channels, Outbox
 from .connections import Connection, ConnectionRegistry
 from .dispatcher import Dispatcher
-from .engine import SocketOutbox
 from .gateway import on_connect, on_disconnect
 from .handlers import COMMAND_TABLES
 from .outbound import NAMESPACE, FeedPump
@@ -81,12 +80,24 @@ class Realtime:
         return self._services
 
     def attach(self, app: web.Application) -> None:
-        """Serve Socket.IO on the app's realtime path."""
+        """Serve Socket.IO on the app's realtime path; let the sockets go at shutdown."""
         app.router.add_get(
             self.settings.path,
             socket_endpoint(self.sio, compression=self.settings.compression),
             name="socket_io",
         )
+        app.on_shutdown.append(self._let_everyone_go)
+
+    async def _let_everyone_go(self, app: web.Application) -> None:
+        """The node stops (a deploy: SIGTERM): every socket is let go at once.
+
+        Their clients reconnect, to another node (or to this one once it is
+        back), and resume. Otherwise aiohttp waits ``http.shutdown_timeout_s``
+        for the WebSocket handlers, which never end by themselves, while the
+        clients stay on a node that is going away, then cancels them.
+        """
+        for conn in self.connections.all():
+            self.let_go(conn.sid)
 
     # -- Socket.IO handlers ------------------------------------------------
 
@@ -151,20 +162,19 @@ class Realtime:
 
     def outbox_of(self, sid: str) -> Outbox:
         """Where a connected socket's events are written."""
-        outbox = self._socket_outbox(sid)
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE)
+        outbox = None if eio_sid is None else self.sio.eio.outbox(eio_sid)
         if outbox is None:
             raise RuntimeError("the socket has no outbox")
         return outbox
 
-    def _socket_outbox(self, sid: str) -> SocketOutbox | None:
-        eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE)
-        return None if eio_sid is None else self.sio.eio.outbox(eio_sid)
-
     def close_soon(self, conn: Connection) -> None:
         """Close an evicted socket in a task of its own, as ``evict`` said.
 
-        A task, so that the answer to the command that evicted it is queued
-        first; the way to close is read when the task runs.
+        A task, so that the answer to the command that evicted it is sent
+        first (a socket let go may still lose it, if it was not written yet:
+        its client resumes anyway); the way to close is read when the task
+        runs.
         """
         self.spawn(self._close(conn))
 
@@ -175,19 +185,25 @@ class Realtime:
             await self.sio.disconnect(conn.sid, namespace=NAMESPACE)
 
     def let_go(self, sid: str) -> None:
-        """End a socket as a lost connection would, so that its client reconnects.
+        """End a socket as a network failure would, so that its client reconnects.
 
-        No Socket.IO disconnect and no Engine.IO close packet: either would
-        tell the client to stay away. The end of the socket's queue (None,
-        python-engineio's own way to stop a socket's writer) goes behind what
-        is already queued; the writer sends that, then closes the WebSocket
-        (a bare close frame), which clients take for a dropped connection.
-        The engine's reader then sees the socket closed, and the disconnect
-        handler forgets the connection as for any other close.
+        No Socket.IO disconnect and no Engine.IO close packet: either tells
+        Socket.IO clients to stay away. The socket's TCP connection is
+        aborted, as the engine does to a slow consumer (``engine``): what it
+        still had to send is dropped (its client resumes from its last
+        ``seq``), the engine's reader fails at once, and the disconnect
+        handler forgets the connection as after any other close.
+
+        Not a WebSocket close frame after the backlog (ending the engine's
+        queue): that leaves the engine socket half closed until the client
+        answers, up to aiohttp's close timeout for a client that is gone, and
+        a shutdown meanwhile would wait for that queue forever.
         """
-        outbox = self._socket_outbox(sid)
-        if outbox is not None:
-            outbox.put_nowait(None)
+        environ = self.sio.get_environ(sid, NAMESPACE)
+        request = None if environ is None else environ.get("aiohttp.request")
+        transport = None if request is None else request.transport
+        if transport is not None:
+            transport.abort()
 
     async def revalidate(self, conn: Connection, *, force: bool) -> None:
         """Check the connection's account again if due (or if ``force``).

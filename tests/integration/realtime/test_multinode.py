@@ -34,7 +34,8 @@ from protocol.events.rooms import (
 from server.app import build_app
 from server.config import Settings
 from tests.fakes.clock import FakeClock
-from tests.integration.realtime.live import Live, until
+from tests.integration.realtime.live import Live, RecordingClient, until
+from tests.integration.realtime.test_resume import visible_seqs
 from tests.services import require_redis
 from tests.support import World
 from tests.unit.rooms.fakes import FakeDirectory
@@ -202,3 +203,44 @@ async def test_participants_of_a_node_that_stopped_beating_are_shown_gone(
     assert left.reason == "disconnected"
     view = await a.services.rooms.kernel.view(a.room)
     assert {p.participant_id for p in view.present()} == {host.participant_id, kid.participant_id}
+
+
+async def test_a_node_that_stops_lets_its_clients_go_and_they_resume_on_the_other(
+    nodes: tuple[Live, Live],
+) -> None:
+    # A deploy: node B stops (SIGTERM runs the same shutdown). Its clients
+    # must take that for a lost connection, not for a final disconnect.
+    a, b = nodes
+    teacher = await a.teacher()
+    host = await a.join(teacher)
+    pupil = await a.pupil(teacher)
+    route = [b.url]
+    kid = RecordingClient(
+        lambda: route[-1],
+        a.token_source(pupil),
+        timeout_s=5,
+        reconnect_delay_s=0.05,
+        reconnect_delay_max_s=0.2,
+    )
+    a.clients.append(kid)
+    await kid.connect()
+    start = (await kid.next(RoomSnapshot)).seq
+    a.world.clock.advance(2)
+    await host.send(SendChat(text="before"))
+    await kid.next(ChatMessagePosted, where=lambda e: e.text == "before")
+
+    route.append(a.url)
+    stopping = asyncio.create_task(b.http.close())
+    a.world.clock.advance(2)
+    await host.send(SendChat(text="while B stops"))
+    # At once: not after B's shutdown timeout, kept on a node going away.
+    await until(lambda: kid.joins == 2 and kid.connected)
+    await stopping
+    a.world.clock.advance(2)
+    await host.send(SendChat(text="after"))
+    await kid.next(ChatMessagePosted, where=lambda e: e.text == "after")
+
+    assert kid.closed_reason is None
+    assert kid.seqs(start) == await visible_seqs(a, kid, start)
+    texts = [e.text for e in kid.record if isinstance(e, ChatMessagePosted)]
+    assert texts == ["before", "while B stops", "after"]
