@@ -4,7 +4,10 @@ It connects with a join token (asked again from your token source at every
 reconnect, since tokens are short-lived), joins the room, and hands you the
 room's events as typed models, each once and in order, across reconnects:
 when the connection drops it reconnects by itself and asks for what it
-missed (or gets a fresh snapshot when too much was missed). Commands are
+missed (or gets a fresh snapshot when too much was missed). The server
+drops connections on purpose too, for their clients to come back (its node
+stops, or was taken for dead); a Socket.IO disconnect from the server is
+final instead (``closed_reason``). Commands are
 typed too: ``await client.send(RaiseHand())`` returns the acknowledgement's
 typed data or raises ``CommandFailed`` with the server's stable code.
 
@@ -42,8 +45,9 @@ from .sequencing import EventSequencer
 logger = logging.getLogger(__name__)
 
 SERVER_CLOSED = "server_closed"
-"""``closed_reason`` when the server closed the connection without a removal
-event: the account signed out or was disabled (the token is then refused)."""
+"""``closed_reason`` when the server closed the connection for good without a
+removal event: the account signed out or was disabled (the token is then
+refused), or a newer connection of the same user replaced this one."""
 E = TypeVar("E", bound=BaseModel)
 TokenSource: TypeAlias = str | Callable[[], Awaitable[str]]
 UrlSource: TypeAlias = str | Callable[[], str]
