@@ -94,8 +94,9 @@ class SocketOutbox(asyncio.Queue[Any]):
         self._transport: asyncio.Transport | None = None
         self._direct: asyncio.Transport | None = None
         """The transport, when frames may be written to it (not compressed)."""
-        self._taken = 0
-        """Packets the writer task took from the queue and has not written yet."""
+        self._ahead = 0
+        """Packets queued, or taken by the writer task and not written yet: while
+        any, a new packet queues behind them (one counter for the hot check)."""
         self.overflowed = False
         """Aborted as a slow consumer; whatever comes next is dropped."""
         self.direct_frames = 0
@@ -126,7 +127,7 @@ class SocketOutbox(asyncio.Queue[Any]):
         Written at once when nothing is ahead of it; queued otherwise.
         """
         transport = self._direct
-        if transport is not None and not self._taken and not self.qsize():
+        if transport is not None and not self._ahead:
             if transport.is_closing():
                 return
             if transport.get_write_buffer_size() > self._max_buffered:
@@ -151,17 +152,23 @@ class SocketOutbox(asyncio.Queue[Any]):
             return
         self._enqueue(item)
 
-    def get_nowait(self) -> Any:
-        """The writer task takes a packet (it calls ``written`` once it is out)."""
-        item = super().get_nowait()
-        if item is not None:
-            self._taken += 1
+    def _put(self, item: Any) -> None:
+        # asyncio.Queue's storage hooks: every packet queued counts as ahead.
+        super()._put(item)
+        self._ahead += 1
+
+    def _get(self) -> Any:
+        # The writer task takes a packet; it stays ahead until ``written``,
+        # except the end-of-session marker, which is never written.
+        item = super()._get()
+        if item is None:
+            self._ahead -= 1
         return item
 
     def written(self) -> None:
         """The writer task put one packet it had taken on the wire."""
-        if self._taken:
-            self._taken -= 1
+        if self._ahead:
+            self._ahead -= 1
 
     def _enqueue(self, item: Any) -> None:
         if self.overflowed and item is not None:
