@@ -208,3 +208,30 @@ async def test_gate_of_every_route(app_client, world, services, caller_name):
                 f"{_route_id(route)}: {caller_name} expected {expected}, got {status} {code}"
             )
     assert wrong == []
+
+
+REGISTRATION: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/countries"): "the country of a new school (with its time zone)",
+    ("GET", "/api/v1/schools"): "an existing school to join",
+    ("POST", "/api/v1/auth/register"): "the registration itself",
+}
+"""What a visitor without an account needs to register as a teacher. The
+networking area's country route (``/api/v1/countries/{code}``, the country's
+support organisation) is for teachers; registration must not depend on it."""
+
+
+def test_what_registration_needs_is_public():
+    rules = {(r.method, r.path): r.access for r in all_routes()}
+    assert {key: rules.get(key) for key in REGISTRATION} == dict.fromkeys(
+        REGISTRATION, Access.PUBLIC
+    )
+    assert rules[("GET", "/api/v1/countries/{code}")] is Access.TEACHER
+
+
+async def test_an_anonymous_visitor_gets_the_countries_to_register_with(app_client):
+    listed = await app_client.get("/api/v1/countries")
+    assert listed.status == 200
+    codes = {c["code"] for c in (await listed.json())["countries"]}
+    assert {"FR", "DE", "UA"} <= codes
+    detail = await app_client.get("/api/v1/countries/FR")
+    assert detail.status == 401  # the networking area's detail needs a teacher
