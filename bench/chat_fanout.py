@@ -21,7 +21,10 @@ What it does, for each target and each compression setting, in each run:
 Targets: ``node-ref`` (minimal Node socket.io 4, ``bench/fanout/ref_server.mjs``),
 ``py-ref`` (bare python-socketio on aiohttp, ``bench/fanout/ref_server.py``;
 ``py-ref-uvloop`` when uvloop is installed), ``jumelage`` (``jumelage serve``;
-``jumelage-uvloop`` the same on uvloop, ``realtime.event_loop``)
+``jumelage-uvloop`` the same on uvloop, ``realtime.event_loop``;
+``jumelage-plain`` the same server with a pass-through chat gate, no
+moderation pipeline and no storage, composed by the bench-only
+``bench/fanout/plain_serve.py``: the rate that moderated chat must keep 0.8 of)
 and ``jumelage-2node`` (two ``jumelage serve`` through Redis and a shared
 PostgreSQL database, each room split across both). Compression ``on`` means
 the clients offer permessage-deflate as browsers do, and the servers accept it
@@ -81,7 +84,11 @@ START_TIMEOUT_S = 120.0
 ARRANGE_TIMEOUT_S = 900.0
 COMMAND_TIMEOUT_S = 180.0
 IDLE_LOCAL_ADDRESSES = [f"127.0.0.{i}" for i in range(2, 10)]
-JUMELAGE_TARGETS = ("jumelage", "jumelage-uvloop", "jumelage-2node")
+JUMELAGE_TARGETS = ("jumelage", "jumelage-plain", "jumelage-uvloop", "jumelage-2node")
+PLAIN = "jumelage-plain"
+"""Our server without moderated chat (``bench/fanout/plain_serve.py``)."""
+PLAIN_RATE_RATIO = 0.8
+"""Issue "Moderated chat": with the pipeline and storage, at least this share of the plain rate."""
 UVLOOP_TARGETS = ("py-ref-uvloop", "jumelage-uvloop")
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -428,6 +435,7 @@ TARGET_ORDER = (
     "py-ref",
     "py-ref-uvloop",
     "jumelage",
+    "jumelage-plain",
     "jumelage-uvloop",
     "jumelage-2node",
 )
@@ -556,8 +564,15 @@ def free_redis_db() -> int:
 
 
 def start_jumelage(
-    children: Children, world: JumelageWorld, compress: bool, *, event_loop: str = "asyncio"
+    children: Children,
+    world: JumelageWorld,
+    compress: bool,
+    *,
+    event_loop: str = "asyncio",
+    plain: bool = False,
 ) -> Server:
+    """Start our server's nodes (``plain``: with the pass-through chat gate)."""
+    command = [str(PYTHON), str(FANOUT / "plain_serve.py")] if plain else [str(JUMELAGE), "serve"]
     rooms = world.plan["rooms"]  # arranged (and migrated) before any node starts
     procs, urls = [], []
     for node in range(world.nodes):
@@ -568,9 +583,7 @@ def start_jumelage(
         env["JUMELAGE_REALTIME__COMPRESSION"] = "true" if compress else "false"
         env["JUMELAGE_NODE_ID"] = f"bench-node-{node}"
         env["JUMELAGE_REALTIME__EVENT_LOOP"] = event_loop
-        proc = children.start(
-            f"jumelage-{node}", [str(JUMELAGE), "serve"], core=SERVER_CORE, env=env, cwd=ROOT
-        )
+        proc = children.start(f"jumelage-{node}", command, core=SERVER_CORE, env=env, cwd=ROOT)
         procs.append(proc)
         urls.append(f"http://127.0.0.1:{port}")
     for node, (proc, url) in enumerate(zip(procs, urls, strict=True)):
@@ -632,7 +645,9 @@ def start_target(bench: Bench, name: str, compress: bool) -> Server:
         return start_py_ref(children, compress, uvloop=True)
     nodes = 2 if name == "jumelage-2node" else 1
     event_loop = "uvloop" if name == "jumelage-uvloop" else "asyncio"
-    return start_jumelage(children, bench.world(nodes), compress, event_loop=event_loop)
+    return start_jumelage(
+        children, bench.world(nodes), compress, event_loop=event_loop, plain=name == PLAIN
+    )
 
 
 def stop_server(children: Children, server: Server) -> None:
@@ -940,6 +955,11 @@ def summarise(
             entry["cpu_ratio_to_node"] = rounded(
                 entry["cpu_us_per_delivery"] / reference["cpu_us_per_delivery"]
             )
+    for key, entry in summary.items():
+        if key.startswith("jumelage/"):
+            compare_with_plain(
+                entry, rooms[key], rooms.get(variant_key(PLAIN, key.endswith("/deflate")))
+            )
     for key, runs in idle.items():
         entry = summary.setdefault(key, {})
         for count in plan.idle_counts:
@@ -953,6 +973,29 @@ def summarise(
             )
             entry[f"idle_{count}_failed"] = max(m["failed"] for m in measured)
     return summary
+
+
+def compare_with_plain(
+    entry: dict[str, Any], runs: list[dict[str, Any]], plain: list[dict[str, Any]] | None
+) -> None:
+    """Moderated chat's cost, side by side: rate and CPU per delivery of
+    ``jumelage`` ÷ those of ``jumelage-plain`` in each run (the same run's
+    servers met the same host), and the median of those ratios."""
+    if not plain:
+        return
+    pairs = list(zip(runs, plain, strict=False))
+    rates = [
+        ours["highest_rate"] / base["highest_rate"] for ours, base in pairs if base["highest_rate"]
+    ]
+    cpus = [
+        ours["cpu"]["server_cpu_us_per_delivery"] / base["cpu"]["server_cpu_us_per_delivery"]
+        for ours, base in pairs
+        if ours["cpu"]["received"] and base["cpu"]["received"]
+    ]
+    entry["rate_ratio_to_plain_by_run"] = [rounded(r) for r in rates]
+    entry["rate_ratio_to_plain"] = rounded(median(rates)) if rates else None
+    entry["cpu_ratio_to_plain_by_run"] = [rounded(c) for c in cpus]
+    entry["cpu_ratio_to_plain"] = rounded(median(cpus)) if cpus else None
 
 
 def idle_rss_10000(entry: dict[str, Any], plan: Plan) -> tuple[float | None, bool]:
@@ -988,6 +1031,12 @@ def build_targets(
             "better": "lower",
         },
         {"name": "jumelage_idle_10000_rss_mb", "value": rss, "limit": 1024, "better": "lower"},
+        {
+            "name": "jumelage_to_plain_highest_rate_ratio",
+            "value": mine.get("rate_ratio_to_plain"),
+            "limit": PLAIN_RATE_RATIO,
+            "better": "higher",
+        },
     ]
     if extrapolated:
         targets[2]["note"] = f"extrapolated from {max(plan.idle_counts)} connections (--quick)"
@@ -1155,6 +1204,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"(runs {entry['highest_rate_by_run']}), {entry['cpu_us_per_delivery']} µs CPU "
                 f"per delivery, ratios to Node: rate {entry.get('rate_ratio_to_node')}, "
                 f"CPU {entry.get('cpu_ratio_to_node')}"
+                + (
+                    f"; to {PLAIN}: rate {entry['rate_ratio_to_plain']} "
+                    f"(runs {entry['rate_ratio_to_plain_by_run']}), "
+                    f"CPU {entry['cpu_ratio_to_plain']}"
+                    if "rate_ratio_to_plain" in entry
+                    else ""
+                )
             )
     emit("chat_fanout", figures, build_targets(summary, plan, ours, skipped.get(ours)))
 

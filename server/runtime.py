@@ -147,17 +147,21 @@ async def open_services(
                 limiter=cluster.rate_limiter,
                 settings=settings.moderation,
             )
-            yield Services(
-                settings=settings,
-                db=db,
-                cluster=cluster,
-                accounts=accounts,
-                network=network,
-                projects=projects,
-                rooms=rooms,
-                moderation=moderation,
-                metrics=metrics,
-                version=version(),
-            )
+            try:
+                yield Services(
+                    settings=settings,
+                    db=db,
+                    cluster=cluster,
+                    accounts=accounts,
+                    network=network,
+                    projects=projects,
+                    rooms=rooms,
+                    moderation=moderation,
+                    metrics=metrics,
+                    version=version(),
+                )
+            finally:
+                # Messages queued for the chat writer are stored before the database goes.
+                await gates.close()
     finally:
         await db.close()

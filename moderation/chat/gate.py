@@ -9,9 +9,10 @@ Implements ``rooms.ChatGate``. For each message:
    content, personal data, pre-moderation, in that order, first rejection
    wins) with the room's policy and the project's own words; then the one
    database write of the message, as ``posted`` or ``held``, committed
-   before anyone sees it or the sender is answered. A message the pipeline
-   refuses is never stored: the sender gets ``message_rejected`` with its
-   reason. A held one is announced to the room's teachers
+   before anyone sees it or the sender is answered (``ChatWriter``: in one
+   transaction with the other messages waiting at that moment). A message
+   the pipeline refuses is never stored: the sender gets
+   ``message_rejected`` with its reason. A held one is announced to the room's teachers
    (``moderation.message_held``, with the findings) and to its sender
    (``chat.message_held``), nobody else.
 3. ``withdraw``: the row of a message whose append failed is deleted.
@@ -40,6 +41,7 @@ from .errors import ChatLocked, ChatMuted, DirectMessagesOff
 from .policy import ChatPolicy
 from .terms import ProjectTerms
 from .views import findings_data, held_view
+from .writer import ChatWriter
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +55,17 @@ class ModeratedChatGate:
     """Implements ``rooms.ChatGate`` (see the module docstring).
 
     Args:
-        db: Where messages are stored.
+        db: Where rooms' settings are read and unsent messages withdrawn.
+        writer: Stores each message (grouped with others in one commit).
         pipeline: The moderation pipeline (``moderation.build_pipeline``).
         terms: Projects' own words.
     """
 
-    def __init__(self, *, db: Database, pipeline: Pipeline, terms: ProjectTerms) -> None:
+    def __init__(
+        self, *, db: Database, writer: ChatWriter, pipeline: Pipeline, terms: ProjectTerms
+    ) -> None:
         self._db = db
+        self._writer = writer
         self._pipeline = pipeline
         self._terms = terms
         self.outcomes: Counter[str] = Counter()
@@ -138,8 +144,7 @@ class ModeratedChatGate:
             findings=_findings(verdict) if is_held else (),
         )
         try:
-            async with self._db.transaction("moderation.chat_post") as uow:
-                stored = await uow.moderation.add_message(new)
+            stored = await self._writer.store(new)
         except DuplicateKey:
             repeated = await self._repeated(draft)
             if repeated is None:

@@ -3,7 +3,10 @@
 In two steps, because the gates must exist before the services they guard:
 ``build_moderation_gates`` first (the chat's seat for ``build_room_services``
 and the space's for ``build_project_services``), then, once the rooms exist,
-``build_chat_moderation`` for the teachers' tools.
+``build_chat_moderation`` for the teachers' tools. The chat's messages are
+stored by one ``ChatWriter`` per node (group commits); whoever opened the
+gates closes them (``ModerationGates.close``) so that it stores what is
+queued before the database goes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from .settings import ChatModerationSettings
 from .space import ProjectQueue, SpaceGate
 from .terms import ProjectTerms
 from .transcript import Transcripts
+from .writer import ChatWriter
 
 SPACE_MAX_CHARS = 50_300
 """The longest text of a space: a page's body and its title."""
@@ -45,6 +49,12 @@ class ModerationGates:
     chat: ModeratedChatGate
     space: SpaceGate
     terms: ProjectTerms
+    writer: ChatWriter
+    """Stores the chat's messages in group commits; ``close`` it at shutdown."""
+
+    async def close(self) -> None:
+        """Stop taking messages and store those already queued (graceful stop)."""
+        await self.writer.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +83,19 @@ def build_moderation_gates(
 ) -> ModerationGates:
     """The chat's and the space's gates, sharing the cluster's rate limiter."""
     terms = ProjectTerms(db=db, directory=directory, clock=clock, settings=settings)
+    writer = ChatWriter(db=db, max_batch=settings.store_batch, interval_s=settings.store_interval_s)
     return ModerationGates(
         chat=ModeratedChatGate(
-            db=db, pipeline=build_pipeline(limiter, settings.chat_limits()), terms=terms
+            db=db,
+            writer=writer,
+            pipeline=build_pipeline(limiter, settings.chat_limits()),
+            terms=terms,
         ),
         space=SpaceGate(
             db=db, pipeline=build_pipeline(limiter, SPACE_LIMITS), terms=terms, clock=clock
         ),
         terms=terms,
+        writer=writer,
     )
 
 

@@ -41,6 +41,13 @@ class ChatModerationSettings:
     """Pupils' messages a room may take at once, all together..."""
     room_chat_per_s: float = 10.0
     """...then this many a second: a flood cannot drown the room."""
+    store_interval_s: float = 0.02
+    """Under load, a node commits its waiting chat messages together at most
+    this often (``moderation.chat.writer``): each message may wait this much
+    more before it is sent, and commits cost at most ``1 / store_interval_s``
+    fixed overheads a second. A message after a quiet spell is stored at once."""
+    store_batch: int = 100
+    """Chat messages in one commit at most."""
 
     def chat_limits(self) -> ModerationSettings:
         """The chat pipeline's limits (``ModerationSettings``) with these rates."""
@@ -60,6 +67,8 @@ class ChatModerationSettings:
             raise ValueError(
                 "moderation: purge_every_s >= 1, purge_batch >= 1, max_session_s >= 60"
             )
+        if not 0 <= self.store_interval_s <= 1 or self.store_batch < 1:
+            raise ValueError("moderation: store_interval_s within 0 .. 1, store_batch >= 1")
         if self.terms_cache_s < 0 or self.max_project_terms < 1:
             raise ValueError("moderation: terms_cache_s >= 0 and max_project_terms >= 1")
         if (

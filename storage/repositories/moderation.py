@@ -3,20 +3,22 @@
 Over 400 lines on purpose: one repository per area (as ``uow.rooms``), and
 the purge queries need the same column lists as the rest.
 
-The chat hot path is ``add_message`` alone: one INSERT per message, whose
-unique ``(participant_id, client_msg_id)`` makes a retried send a
-``DuplicateKey`` rather than a second message. Every state change of a
+The chat hot path is ``add_messages`` alone: one bulk INSERT per batch of
+messages (``moderation.chat.writer`` groups them), whose unique
+``(participant_id, client_msg_id)`` makes a retried send a ``DuplicateKey``
+rather than a second message. Every state change of a
 message is a guarded UPDATE (``WHERE status = ...``) so that two teachers
 deciding at once cannot both win.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -77,6 +79,25 @@ def _message(row: ChatMessage) -> ChatMessageRecord:
         decided_by=_uid(row.decided_by),
         decided_at=row.decided_at,
     )
+
+
+def _new_row(new: NewChatMessage) -> dict[str, Any]:
+    """The columns of a new message's row (``NewChatMessage`` names them)."""
+    row = {f.name: getattr(new, f.name) for f in fields(new)}
+    row.update(
+        edited=False,
+        findings=[dict(f) for f in new.findings] or None,
+        decided_by=None,
+        decided_at=None,
+    )
+    return row
+
+
+def _stored(new: NewChatMessage, row_id: int) -> ChatMessageRecord:
+    """The record of a row just inserted from ``new`` (without reading it back)."""
+    row = _new_row(new)
+    row.update(id=row_id, findings=tuple(dict(f) for f in new.findings))
+    return ChatMessageRecord(**row)
 
 
 def _report(row: ChatReport) -> ChatReportRecord:
@@ -150,37 +171,34 @@ class SqlModerationRepo:
 
     # -- chat messages ---------------------------------------------------------
 
+    async def add_messages(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
+        """Store messages, in this order (their ``id`` follows it), in one statement.
+
+        A bulk INSERT ... RETURNING: no ORM object per row, one statement for
+        the whole batch (SQLAlchemy's "insertmanyvalues") on either engine.
+
+        Raises:
+            DuplicateKey: (at commit) one of them reused its participant's ``client_msg_id``.
+        """
+        if not news:
+            return []
+        # RETURNING with the message ids rather than sort_by_parameter_order:
+        # on SQLite the latter would insert one row per statement.
+        result = await self._session.execute(
+            insert(ChatMessage).returning(ChatMessage.message_id, ChatMessage.id),
+            [_new_row(new) for new in news],
+        )
+        ids: dict[str, int] = {message_id: row_id for message_id, row_id in result}
+        return [_stored(new, ids[new.message_id]) for new in news]
+
     async def add_message(self, new: NewChatMessage) -> ChatMessageRecord:
-        """Store a message.
+        """Store one message (see ``add_messages``).
 
         Raises:
             DuplicateKey: (at commit) the participant used this ``client_msg_id`` before.
         """
-        row = ChatMessage(
-            message_id=new.message_id,
-            room_id=new.room_id,
-            session_id=new.session_id,
-            project_id=new.project_id,
-            school_id=new.school_id,
-            participant_id=new.participant_id,
-            sender_user_id=new.sender_user_id,
-            sender_role=new.sender_role,
-            channel=new.channel,
-            group_id=new.group_id,
-            peer_user_id=new.peer_user_id,
-            peer_participant_id=new.peer_participant_id,
-            status=new.status,
-            text=new.text,
-            client_msg_id=new.client_msg_id,
-            sent_at=new.sent_at,
-            links_allowed=new.links_allowed,
-            edited=False,
-            hold_reason=new.hold_reason,
-            findings=[dict(f) for f in new.findings] or None,
-        )
-        self._session.add(row)
-        await self._session.flush()
-        return _message(row)
+        (stored,) = await self.add_messages([new])
+        return stored
 
     async def find_message(self, message_id: str) -> ChatMessageRecord | None:
         row = await self._session.scalar(

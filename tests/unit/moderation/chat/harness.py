@@ -87,6 +87,10 @@ class ModeratedRooms(Rooms):
         )
         self.log: list[Seen] = []
 
+    async def close(self) -> None:
+        await self.gates.close()  # the chat writer stores what is queued, as the server does
+        await super().close()
+
     async def seat_teacher(self) -> Seat:
         person = await self.teacher()
         return Seat(await self.join(person), person, is_staff=True)

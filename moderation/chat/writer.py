@@ -1,0 +1,223 @@
+"""Group commit of chat messages: ``ChatWriter``.
+
+Every message the pipeline lets through (or holds) is stored before its
+sender is answered or anyone sees it. One transaction per message made that
+write most of a message's cost (a commit, SQLAlchemy's unit of work,
+aiosqlite's thread round trips), so the gate hands its row to this writer
+and awaits that row's own commit instead:
+
+* ``store`` queues the row and waits on its future; the writer task (started
+  when a row arrives, gone when the queue is empty) takes up to
+  ``max_batch`` queued rows, oldest first, and inserts them in ONE
+  transaction with one statement (``SqlModerationRepo.add_messages``).
+  While that commit runs, new rows queue for the next one.
+* A transaction has a fixed cost that dwarfs a row's (about 0.6-1 ms of
+  CPU through SQLAlchemy and aiosqlite's thread, against tens of µs per
+  row), so while rows keep coming the writer starts a batch at most every
+  ``interval_s`` (unless ``max_batch`` rows wait): at most ``1 /
+  interval_s`` commits a second however busy the chat, each message
+  waiting at most that long more. A row that finds the writer idle (the
+  previous batch done and nothing queued) is written at once: a quiet chat
+  waits for nothing.
+* Each future is resolved only after its batch committed, so "stored before
+  acknowledged" holds and nothing acknowledged is lost.
+* A batch that fails because the database is out fails every row of it with
+  ``DatabaseUnavailable`` (as one transaction per message did). A batch that
+  a unique key refused (a ``client_msg_id`` sent again) is retried one row
+  per transaction, so that only the repeated row gets its ``DuplicateKey``.
+* A row whose waiter was cancelled before its batch was taken is never
+  written; one cancelled while its batch was being committed is deleted
+  right after (it was stored, but nobody will send it).
+* ``close`` refuses new rows and waits until everything queued is stored
+  (the server's graceful stop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from storage import Database, DatabaseUnavailable, DuplicateKey
+from storage.records_moderation import ChatMessageRecord, NewChatMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 100
+"""Rows in one transaction at most: bounds a commit's time and a failure's reach
+(``moderation.store_batch``)."""
+INTERVAL_S = 0.02
+"""Batches start at most this often (``moderation.store_interval_s``; see the module docstring)."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    new: NewChatMessage
+    done: asyncio.Future[ChatMessageRecord] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class ChatWriter:
+    """Stores chat messages in group commits (see the module docstring).
+
+    Args:
+        db: Where messages are stored.
+        max_batch: Rows per transaction at most.
+        interval_s: Least time between the starts of two batches (0: none).
+    """
+
+    def __init__(
+        self, *, db: Database, max_batch: int = MAX_BATCH, interval_s: float = INTERVAL_S
+    ) -> None:
+        if max_batch < 1 or interval_s < 0:
+            raise ValueError("max_batch must be at least 1 and interval_s at least 0")
+        self._db = db
+        self._max_batch = max_batch
+        self._interval_s = interval_s
+        self._queue: deque[_Pending] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self.batches = 0
+        """Transactions committed (for tests and metrics: rows ÷ batches is the grouping)."""
+
+    async def store(self, new: NewChatMessage) -> ChatMessageRecord:
+        """Store one message; returns once its batch has committed.
+
+        Raises:
+            DuplicateKey: A unique key refused this row (its ``client_msg_id``
+                was used before by its participant).
+            DatabaseUnavailable: The database could not be reached, or the
+                server is stopping (nothing was stored).
+        """
+        if self._closed:
+            raise DatabaseUnavailable("the server is stopping; send again shortly")
+        pending = _Pending(new)
+        self._queue.append(pending)
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name="moderation.chat_writer"
+            )
+        return await pending.done
+
+    async def close(self) -> None:
+        """Refuse new rows and wait until every queued one is stored (or failed)."""
+        self._closed = True
+        task = self._task
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        started: float | None = None  # the first batch of a busy spell goes at once
+        try:
+            while self._queue:
+                if started is not None and len(self._queue) < self._max_batch:
+                    wait = started + self._interval_s - loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                started = loop.time()
+                batch = self._take()
+                if batch:
+                    await self._write(batch)
+        except asyncio.CancelledError:
+            self._fail_all(DatabaseUnavailable("the server is stopping; send again shortly"))
+            raise
+        finally:
+            self._task = None
+
+    def _take(self) -> list[_Pending]:
+        """Up to ``max_batch`` queued rows whose senders still wait, oldest first."""
+        batch: list[_Pending] = []
+        while self._queue and len(batch) < self._max_batch:
+            pending = self._queue.popleft()
+            if not pending.done.done():
+                batch.append(pending)
+        return batch
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        try:
+            stored = await self._insert([p.new for p in batch])
+        except DuplicateKey as exc:
+            if len(batch) == 1:
+                _settle(batch[0], error=exc)
+                return
+            logger.info("a chat batch hit a unique key; storing its rows one by one")
+            for pending in batch:
+                await self._write_one(pending)
+            return
+        except asyncio.CancelledError:
+            for pending in batch:
+                _settle(pending, error=DatabaseUnavailable("the server is stopping"))
+            raise
+        except Exception as exc:
+            _fail_batch(batch, exc)
+            return
+        await self._resolve(batch, stored)
+
+    async def _write_one(self, pending: _Pending) -> None:
+        try:
+            stored = await self._insert([pending.new])
+        except Exception as exc:
+            _fail_batch([pending], exc)
+            return
+        await self._resolve([pending], stored)
+
+    async def _insert(self, rows: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
+        async with self._db.transaction("moderation.chat_post") as uow:
+            stored = await uow.moderation.add_messages(rows)
+        self.batches += 1
+        return stored
+
+    async def _resolve(self, batch: list[_Pending], stored: list[ChatMessageRecord]) -> None:
+        abandoned: list[str] = []
+        for pending, record in zip(batch, stored, strict=True):
+            if pending.done.done():
+                abandoned.append(record.message_id)
+            else:
+                pending.done.set_result(record)
+        if abandoned:
+            await self._forget(abandoned)
+
+    async def _forget(self, message_ids: list[str]) -> None:
+        """Delete rows stored for senders who stopped waiting (never sent)."""
+        try:
+            async with self._db.transaction("moderation.chat_withdraw") as uow:
+                for message_id in message_ids:
+                    await uow.moderation.remove_message(message_id)
+        except Exception as exc:  # the rows stay, as after a failed withdraw
+            logger.error(
+                "stored messages whose senders stopped waiting could not be removed: %s",
+                type(exc).__name__,
+                extra={"message_ids": message_ids},
+            )
+
+    def _fail_all(self, error: Exception) -> None:
+        while self._queue:
+            _settle(self._queue.popleft(), error=error)
+
+
+def _fail_batch(batch: list[_Pending], exc: Exception) -> None:
+    """Fail each row of a batch: an outage as ``DatabaseUnavailable``, anything else as is."""
+    if isinstance(exc, DatabaseUnavailable | DuplicateKey):
+        for pending in batch:
+            _settle(pending, error=_copy(exc))
+        return
+    logger.exception("storing a chat batch failed", extra={"rows": len(batch)})
+    for pending in batch:
+        _settle(pending, error=exc)
+
+
+def _copy(exc: DatabaseUnavailable | DuplicateKey) -> Exception:
+    """The same error for another waiter (one instance raised in many tasks
+    would gather every task's traceback)."""
+    copy = type(exc)(exc.message, details=dict(exc.details))
+    copy.__cause__ = exc.__cause__
+    return copy
+
+
+def _settle(pending: _Pending, *, error: Exception) -> None:
+    if not pending.done.done():
+        pending.done.set_exception(error)

@@ -1,0 +1,165 @@
+"""``ChatWriter``: group commits of chat messages (on SQLite; both engines:
+tests/integration/storage/test_chat_messages.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import cast
+
+import pytest
+
+from moderation.chat.writer import ChatWriter
+from storage import Database, DatabaseUnavailable, DuplicateKey
+from storage.unit_of_work import UnitOfWork
+from tests.unit.moderation.chat.rows import add_sender, chat_row, stored_ids
+
+
+class ControlledDatabase:
+    """A real database whose next transactions can be made to fail, or to wait."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.fail_next = 0
+        self.hold: asyncio.Event | None = None
+        self.names: list[str] = []
+
+    @asynccontextmanager
+    async def transaction(self, name: str) -> AsyncIterator[UnitOfWork]:
+        self.names.append(name)
+        if self.hold is not None:
+            await self.hold.wait()
+        if self.fail_next:
+            self.fail_next -= 1
+            raise DatabaseUnavailable("the database is unavailable; try again shortly")
+        async with self._db.transaction(name) as uow:
+            yield uow
+
+
+@pytest.fixture
+async def sender_db(db: Database) -> Database:
+    await add_sender(db)
+    return db
+
+
+async def test_rows_queued_together_share_one_transaction_in_their_order(
+    sender_db: Database,
+) -> None:
+    writer = ChatWriter(db=sender_db, interval_s=0)
+    rows = [chat_row(text=f"message {n}") for n in range(4)] + [chat_row(status="held")]
+    stored = await asyncio.gather(*(writer.store(row) for row in rows))
+    assert writer.batches == 1
+    assert [s.message_id for s in stored] == [r.message_id for r in rows]
+    assert [s.id for s in stored] == sorted(s.id for s in stored)
+    assert await stored_ids(sender_db, [r.message_id for r in rows]) == [r.message_id for r in rows]
+    async with sender_db.transaction("test.read") as uow:
+        for record in (stored[0], stored[-1]):
+            assert await uow.moderation.find_message(record.message_id) == record
+
+
+async def test_a_batch_is_bounded_and_the_next_ones_keep_the_order(sender_db: Database) -> None:
+    writer = ChatWriter(db=sender_db, max_batch=2, interval_s=0)
+    rows = [chat_row() for _ in range(5)]
+    stored = await asyncio.gather(*(writer.store(row) for row in rows))
+    assert writer.batches == 3
+    assert [s.id for s in stored] == sorted(s.id for s in stored)
+    with pytest.raises(ValueError):
+        ChatWriter(db=sender_db, max_batch=0)
+
+
+async def test_a_repeated_client_msg_id_fails_alone_and_the_first_row_stays(
+    sender_db: Database,
+) -> None:
+    writer = ChatWriter(db=sender_db, interval_s=0)
+    first = await writer.store(chat_row(client_msg_id="c1"))
+    rows = [
+        chat_row(client_msg_id="c2"),
+        chat_row(client_msg_id="c1"),  # sent before
+        chat_row(client_msg_id="c3"),
+        chat_row(client_msg_id="c3"),  # twice in this batch
+        chat_row(client_msg_id="c1", participant_id="participant-2"),  # someone else's key
+    ]
+    results = await asyncio.gather(*(writer.store(row) for row in rows), return_exceptions=True)
+    assert [isinstance(r, DuplicateKey) for r in results] == [False, True, False, True, False]
+    kept = [first.message_id, rows[0].message_id, rows[2].message_id, rows[4].message_id]
+    assert await stored_ids(sender_db, [first.message_id, *(r.message_id for r in rows)]) == kept
+
+
+async def test_a_batch_the_database_refuses_fails_each_of_its_messages(
+    sender_db: Database,
+) -> None:
+    controlled = ControlledDatabase(sender_db)
+    controlled.fail_next = 1
+    writer = ChatWriter(db=cast(Database, controlled), interval_s=0)
+    rows = [chat_row() for _ in range(3)]
+    results = await asyncio.gather(*(writer.store(row) for row in rows), return_exceptions=True)
+    assert all(isinstance(r, DatabaseUnavailable) for r in results)
+    assert len({id(r) for r in results}) == 3  # each waiter its own error
+    assert controlled.names == ["moderation.chat_post"]  # one transaction for the three
+    assert await stored_ids(sender_db, [r.message_id for r in rows]) == []
+    again = await writer.store(rows[0])  # the writer goes on
+    assert await stored_ids(sender_db, [rows[0].message_id]) == [again.message_id]
+
+
+async def test_closing_stores_what_is_queued_then_refuses(sender_db: Database) -> None:
+    controlled = ControlledDatabase(sender_db)
+    controlled.hold = asyncio.Event()
+    writer = ChatWriter(db=cast(Database, controlled), interval_s=0.05)
+    rows = [chat_row() for _ in range(3)]
+    first = asyncio.create_task(writer.store(rows[0]))
+    await asyncio.sleep(0.01)  # in its transaction: the next ones queue behind it
+    waiting = [asyncio.create_task(writer.store(row)) for row in rows[1:]]
+    await asyncio.sleep(0)
+    closing = asyncio.create_task(writer.close())
+    await asyncio.sleep(0)
+    with pytest.raises(DatabaseUnavailable):
+        await writer.store(chat_row())
+    controlled.hold.set()
+    await closing
+    assert [t.result().message_id for t in (first, *waiting)] == [r.message_id for r in rows]
+    assert writer.batches == 2
+    await writer.close()  # twice is fine
+
+
+async def test_a_sender_who_stops_waiting_leaves_no_row(sender_db: Database) -> None:
+    controlled = ControlledDatabase(sender_db)
+    controlled.hold = asyncio.Event()
+    writer = ChatWriter(db=cast(Database, controlled), interval_s=0)
+    kept, gone_while_storing, gone_while_queued = chat_row(), chat_row(), chat_row()
+    storing = asyncio.create_task(writer.store(gone_while_storing))
+    keeping = asyncio.create_task(writer.store(kept))
+    await asyncio.sleep(0.01)  # the writer took both and waits in its transaction
+    queued = asyncio.create_task(writer.store(gone_while_queued))
+    await asyncio.sleep(0)
+    queued.cancel()
+    storing.cancel()
+    controlled.hold.set()
+    assert (await keeping).message_id == kept.message_id
+    await writer.close()
+    assert storing.cancelled() and queued.cancelled()
+    everything = [kept.message_id, gone_while_storing.message_id, gone_while_queued.message_id]
+    assert await stored_ids(sender_db, everything) == [kept.message_id]
+    assert controlled.names == ["moderation.chat_post", "moderation.chat_withdraw"]
+
+
+async def test_while_rows_keep_coming_batches_start_at_most_once_per_interval(
+    sender_db: Database,
+) -> None:
+    controlled = ControlledDatabase(sender_db)
+    controlled.hold = asyncio.Event()
+    writer = ChatWriter(db=cast(Database, controlled), interval_s=0.3)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    first = asyncio.create_task(writer.store(chat_row()))
+    await asyncio.sleep(0.01)  # the writer is committing it...
+    later = [asyncio.create_task(writer.store(chat_row())) for _ in range(4)]
+    controlled.hold.set()  # ...while these came
+    await first
+    assert loop.time() - started < 0.3  # the first of a busy spell: at once
+    await asyncio.gather(*later)
+    assert writer.batches == 2  # the four together, once the interval was over
+    assert loop.time() - started >= 0.3
+    quiet = loop.time()
+    await writer.store(chat_row())  # the writer was idle: at once
+    assert loop.time() - quiet < 0.3
