@@ -7,7 +7,9 @@
   columns as bitsets (:mod:`.bitsets`); :mod:`.mirror_sync` keeps it equal to
   the database; :mod:`.ranking` orders results.
 - :mod:`.index` is the shared part; :mod:`.fts5` (SQLite) and
-  :mod:`.tsvector` (PostgreSQL) supply the engine-specific SQL.
+  :mod:`.tsvector` (PostgreSQL) supply the engine-specific SQL; on
+  PostgreSQL each node also keeps the engine's lexemes per word
+  (:mod:`.words`) and matches words in memory.
 - :mod:`.bulk` loads many documents at once (benchmarks, imports).
 
 Domain code reaches the index as ``uow.search``.

@@ -7,9 +7,11 @@ PostgreSQL) and answers a search in three steps:
 1. the node's mirror of the documents (:mod:`.mirror`, brought up to date
    from the change log by :mod:`.mirror_sync`) gives the visible documents
    that pass the filters, as a set;
-2. with words, the engine's full-text index finds the documents of that set
-   that contain them, and for each word those with it in their title (one
-   statement; subclasses supply it); without words, the set is the result;
+2. with words, the documents of that set that contain them, and for each
+   word those with it in their title: from the engine's full-text index (one
+   statement; subclasses supply it: SQLite's FTS5), or from the node's copy
+   of the engine's words when the engine has one kept (:mod:`.words`:
+   PostgreSQL's lexemes); without words, the set is the result;
 3. the mirror counts the facets over the result, :mod:`.ranking` picks the
    page, and one statement reads the page's display fields.
 

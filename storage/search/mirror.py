@@ -7,7 +7,9 @@ a subject, "looking for partners", an age, a length) has the set of documents
 that carry it, as a bitset (:mod:`.bitsets`): a filter is a few ANDs and ORs
 over whole sets, a facet count one AND and one popcount per value, whatever
 the number of matches. The full-text engine is left with what only it can
-do: finding the documents that contain the words.
+do: deciding which words each document holds (on SQLite FTS5 also finds
+them per search; on PostgreSQL the node keeps the engine's lexemes per
+word, :mod:`.words`, carried here as ``words``).
 
 The copy is kept exact by :mod:`.mirror_sync`, which reads the documents'
 change log before each search. This module is pure: no I/O, no clock.
