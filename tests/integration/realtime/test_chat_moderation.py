@@ -281,6 +281,28 @@ async def test_moderation_across_two_nodes_on_redis(nodes: tuple[Live, Live]) ->
     assert await history(kid) == [("deleted", None), ("posted", "one")]
 
 
+@pytest.mark.redis
+async def test_a_pupil_on_the_other_node_reconnects_and_replays_no_deleted_text(
+    nodes: tuple[Live, Live],  # noqa: F811
+) -> None:
+    a, b = nodes
+    teacher = await a.teacher()
+    host = await a.join(teacher)
+    kid = await b.join(await a.pupil(teacher))
+    rude = await a.join(await a.pupil(teacher))
+    await say(a, host, "before the drop")
+    await kid.next(ChatMessagePosted)
+    await drop(kid)
+    await host.next(ParticipantLeft)
+    sent = await say(a, rude, "you are so silly")
+    await host.send(DeleteMessage(message_id=sent.message_id, reason=ModerationReason.UNKIND))
+    await until(lambda: kid.joins == 2)
+    assert kid.last_join is not None and kid.last_join.replay is not None
+    await barrier(a, host, kid)
+    assert "silly" not in str(kid.record)
+    assert {e.message_id for e in named(kid, ChatMessageDeleted)} == {sent.message_id}
+
+
 async def test_teachers_export_a_transcript_without_pupils_full_names(live: Live) -> None:
     teacher = await live.teacher()
     host = await live.join(teacher)
