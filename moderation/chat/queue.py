@@ -17,7 +17,9 @@ Deciding first and telling afterwards left a window in which the database
 said ``posted`` and nobody had been told (a crash, or the shared room state
 unreachable for a moment): the message sat in the history and never arrived
 live, and approving it again was a conflict. Now a failure to tell rolls the
-decision back: the message still waits and the teacher can try again. The
+decision back: the message still waits and the teacher can try again (a
+refusal's redaction of the log, made just before, stays: the log errs on the
+side of the text's removal). The
 guarded update holds the row (PostgreSQL) or the write lock (SQLite) until
 the commit, so a second teacher deciding at the same moment waits, then
 finds it decided: the room is never told twice, nor told of an approval
@@ -117,7 +119,6 @@ class HeldQueue:
             AlreadyDecided: It is not waiting (any more).
             ClusterUnavailable: The room could not be told (it still waits).
         """
-
         declined = ChatMessageDeclined(message_id=message_id)
 
         def notices(acting: RoomAction, message: ChatMessageRecord) -> list[Notice]:
