@@ -3,9 +3,12 @@
 Every teacher's tool (delete, mute, clear, settings, the held queue, closing
 a report) and a participant's report has the same three steps: read the room
 as it is now (``ChatService.context``: present, a teacher when it must be),
-write the change and its audit entry in one transaction, then tell the room
-in one atomic commit. ``RoomAction`` holds what the three share, so each tool
-states only what is its own: which rows change, which entry, which events.
+write the change and its audit entry in one transaction, and tell the room
+in one atomic commit: inside that transaction, before it commits, where a
+change the room never heard of must not be kept (delete, clear, the held
+queue's decisions: see ``queue``), after it elsewhere. ``RoomAction`` holds
+what the three share, so each tool states only what is its own: which rows
+change, which entry, which events.
 A tool that drops a message's text also rewrites the room's log
 (``replacing``, ``RoomAction.redact``), so that no replay carries it.
 """
@@ -111,6 +114,7 @@ class RoomAction:
         Raises:
             NotInRoom, RoomClosed: The actor left meanwhile. Forbidden: ``staff``
                 and no longer a teacher.
+            ClusterUnavailable: The shared store could not be reached.
         """
         _, seqs = await self.rooms.chat.act(
             self.actor, lambda _room: ChatChange(None, notices=notices), staff=staff
