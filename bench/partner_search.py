@@ -2,6 +2,7 @@
 
     python bench/partner_search.py            # full run, several minutes
     python bench/partner_search.py --quick    # under a minute, same output shape
+    python bench/partner_search.py --engine postgres   # one engine only
 
 For each engine (SQLite in a temporary directory; PostgreSQL in a fresh
 database on the loopback server, dropped at the end):
@@ -813,11 +814,10 @@ async def main(args: argparse.Namespace) -> None:
     now = datetime.now(UTC)
     progress(f"generating {scale.profiles} profiles and {scale.posts} posts")
     network = generate(scale, now)
-    engines = ["sqlite"]
-    reason = postgres_unreachable(POSTGRES_URL)
-    if reason is None:
-        engines.append("postgres")
-    else:
+    engines = [e for e in ("sqlite", "postgres") if e in args.engine]
+    reason = postgres_unreachable(POSTGRES_URL) if "postgres" in engines else "not asked"
+    if reason is not None and "postgres" in engines:
+        engines.remove("postgres")
         progress(f"PostgreSQL skipped: {reason}")
     figures: dict[str, Any] = {
         "profiles": scale.profiles,
@@ -847,4 +847,12 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller data, fewer runs (< 1 min)")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument(
+        "--engine",
+        action="append",
+        choices=("sqlite", "postgres"),
+        help="measure only this engine (repeatable; both by default)",
+    )
+    arguments = parser.parse_args()
+    arguments.engine = arguments.engine or ["sqlite", "postgres"]
+    asyncio.run(main(arguments))

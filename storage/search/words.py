@@ -35,8 +35,10 @@ from . import bitsets
 DENSE_SHARE = 32
 """A word held by more than one document in this many is a bitset, others an
 array of ids: above that share the bitset is the smaller of the two."""
-MAX_CHANGED = 20_000
-"""Documents changed since the load beyond which a full load is due."""
+MAX_CHANGED = 10_000
+"""Documents changed since the load beyond which a full load is due (each
+search turns the changed documents holding its words into a set: up to a
+few milliseconds at this size)."""
 
 
 def starting_with(vocabulary: list[str], prefix: str) -> list[str]:
@@ -107,15 +109,24 @@ class DocWords:
 
 
 class _Changed:
-    """The documents changed since the load: their words, and sets per word."""
+    """The documents changed since the load: their words, and ids per word.
+
+    Ids per word are sets, not bitsets: a bitset is as long as the largest id
+    it holds, and the changed documents include the newest, so a few thousand
+    words of changed documents would each cost an eighth of a byte per
+    document of the whole network.
+    """
 
     def __init__(self) -> None:
         self.docs: dict[int, DocWords] = {}
         self.ids = 0
         """Every changed document, removed ones included: their loaded bits are stale."""
-        self.words: dict[str, int] = {}
-        self.titles: dict[str, int] = {}
+        self.words: dict[str, set[int]] = {}
+        self.titles: dict[str, set[int]] = {}
         self.vocabulary: list[str] = []
+        self._own: set[tuple[bool, str]] = set()
+        """(title?, word) of the sets this copy made itself: the others are
+        shared with the copy it came from, so they are copied before a change."""
 
     def copy(self) -> _Changed:
         twin = _Changed()
@@ -126,30 +137,33 @@ class _Changed:
         twin.vocabulary = list(self.vocabulary)
         return twin
 
+    def _writable(self, title: bool, word: str) -> set[int]:
+        words = self.titles if title else self.words
+        if (title, word) not in self._own:
+            self._own.add((title, word))
+            if not title and word not in words:
+                insort(self.vocabulary, word)
+            words[word] = set(words.get(word, ()))
+        return words[word]
+
     def forget(self, doc_id: int) -> None:
         old = self.docs.pop(doc_id, None)
         if old is None:
             return
-        bit = ~(1 << doc_id)
-        for words, held in ((self.words, old.words), (self.titles, old.title)):
+        for title, held in ((False, old.words), (True, old.title)):
             for word in held:
-                words[word] &= bit
+                self._writable(title, word).discard(doc_id)
 
     def learn(self, doc: DocWords) -> None:
         self.docs[doc.id] = doc
-        bit = 1 << doc.id
-        for words, held in ((self.words, doc.words), (self.titles, doc.title)):
+        for title, held in ((False, doc.words), (True, doc.title)):
             for word in held:
-                if word not in words:
-                    words[word] = 0
-                    if words is self.words:
-                        insort(self.vocabulary, word)
-                words[word] |= bit
+                self._writable(title, word).add(doc.id)
 
-    def documents(self, words: Mapping[str, int], word: str, *, prefix: bool) -> int:
-        if not prefix:
-            return words.get(word, 0)
-        return bitsets.union(words.get(one, 0) for one in starting_with(self.vocabulary, word))
+    def documents(self, words: Mapping[str, set[int]], word: str, *, prefix: bool) -> int:
+        chosen = starting_with(self.vocabulary, word) if prefix else [word]
+        ids = [doc_id for one in chosen for doc_id in words.get(one, ())]
+        return bitsets.from_ids(ids) if ids else 0
 
 
 class WordIndex:

@@ -91,3 +91,13 @@ def test_a_document_whose_words_did_not_change_stays_as_loaded():
         assert index.apply([fewer]).changed_count == 1
     retitled = DocWords(8, docs[8].words, frozenset(docs[8].words - docs[8].title))
     assert index.apply([retitled]).changed_count == 1
+
+
+def test_a_word_changed_documents_dropped_and_took_again_is_listed_once():
+    docs = {1: DocWords(1, frozenset({"art"}), frozenset())}
+    index = index_of(docs)
+    step = index.apply([DocWords(1, frozenset({"zebra"}), frozenset())])
+    step = step.apply([DocWords(1, frozenset({"robot"}), frozenset())])
+    step = step.apply([DocWords(1, frozenset({"zebra", "robot"}), frozenset())])
+    assert step._changed.vocabulary == ["robot", "zebra"]
+    assert step.documents("z", prefix=True) == 1 << 1 and step.documents("art") == 0
