@@ -3,7 +3,9 @@
 A fake transport records what reaches the wire, and ``drain`` plays the
 Engine.IO writer task: it takes packets from the queue (``get_nowait``) and
 writes each one (``written``, then the frame), the way python-engineio's
-writer and ``DirectWebSocket.send`` do.
+writer and ``DirectWebSocket.send`` do. Order tests flush each frame as it
+is sent (a ``FrameBatch`` that runs its flush at once); the batching tests
+run on the event loop.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pytest
 from engineio import packet as eio_packet
 
 from server.realtime.channels import event_packet
-from server.realtime.engine import SocketOutbox, text_frame
+from server.realtime.engine import FrameBatch, SocketOutbox, text_frame
 
 
 @dataclass
@@ -42,21 +44,30 @@ class FakeTransport:
         self.aborted = self.closing = True
 
 
-def outbox(*, max_bytes: int = 64 * 1024, max_queued: int = 10) -> tuple[SocketOutbox, list[str]]:
+def at_once(flush: object) -> None:
+    """A ``FrameBatch`` schedule that flushes as soon as a frame is held."""
+    assert callable(flush)
+    flush()
+
+
+def outbox(
+    *, max_bytes: int = 64 * 1024, max_queued: int = 10, batch: FrameBatch | None = None
+) -> tuple[SocketOutbox, list[str]]:
     overflows: list[str] = []
     box = SocketOutbox(
         max_buffered_bytes=max_bytes,
         max_queued_packets=max_queued,
         on_overflow=lambda: overflows.append("overflow"),
+        batch=batch or FrameBatch(at_once),
     )
     return box, overflows
 
 
 def attached(
-    *, direct: bool = True, closing: bool = False, **limits: int
+    *, direct: bool = True, closing: bool = False, batch: FrameBatch | None = None, **limits: int
 ) -> tuple[SocketOutbox, FakeTransport, list[str]]:
     """An outbox attached to a fake transport, and its overflow record."""
-    box, overflows = outbox(**limits)
+    box, overflows = outbox(batch=batch, **limits)
     transport = FakeTransport(closing=closing)
     box.attach(transport, direct=direct)  # type: ignore[arg-type]
     return box, transport, overflows
@@ -90,7 +101,7 @@ def numbers(transport: FakeTransport) -> list[int]:
 
 def drain(box: SocketOutbox, transport: FakeTransport, limit: int | None = None) -> int:
     """The writer task: take up to ``limit`` packets, write them in order."""
-    taken = []
+    taken: list[eio_packet.Packet] = []
     while not box.empty() and (limit is None or len(taken) < limit):
         item = box.get_nowait()
         box.task_done()
@@ -101,6 +112,17 @@ def drain(box: SocketOutbox, transport: FakeTransport, limit: int | None = None)
         box.written()
         transport.write(text_frame(item.encode()))
     return len(taken)
+
+
+def split(data: bytes) -> list[bytes]:
+    """The frames of one write, one after another (short frames only)."""
+    frames = []
+    while data:
+        size = data[1]
+        assert size < 126
+        frames.append(data[: 2 + size])
+        data = data[2 + size :]
+    return frames
 
 
 @pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 70000])
@@ -233,3 +255,49 @@ async def test_the_writer_task_waits_on_the_outbox_as_on_a_queue() -> None:
     box.put_nowait(numbered(8))
     assert numbers(transport) == [7, 8]
     await asyncio.wait_for(box.join(), 1)
+
+
+async def test_frames_of_one_turn_reach_each_socket_in_one_write_in_order() -> None:
+    batch = FrameBatch()
+    first, first_transport, _ = attached(batch=batch)
+    second, second_transport, _ = attached(batch=batch)
+    for n in range(3):
+        packet = numbered(n)
+        frame = text_frame(packet.encode())
+        first.send_frame(frame, packet)
+        second.send_frame(frame, packet)
+    assert first_transport.frames == [] and second_transport.frames == []
+    await asyncio.sleep(0)  # the loop's next turn
+    for transport in (first_transport, second_transport):
+        assert len(transport.frames) == 1  # one write
+        transport.frames = split(transport.frames[0])
+        assert numbers(transport) == [0, 1, 2]
+    assert first.direct_frames == second.direct_frames == 3
+
+
+async def test_a_packet_that_takes_the_queue_goes_after_the_held_frames() -> None:
+    box, transport, _ = attached(batch=FrameBatch(), max_queued=1000)
+    box.put_nowait(numbered(0))  # held for the turn
+    box.put_nowait(eio_packet.Packet(eio_packet.PING))  # the queue: the held frame goes first
+    box.put_nowait(numbered(1))  # behind the ping
+    assert numbers(transport) == [0]
+    drain(box, transport)
+    await asyncio.sleep(0)
+    assert [decode(f) for f in transport.frames] == [
+        decode(text_frame(numbered(0).encode())),
+        "2",
+        decode(text_frame(numbered(1).encode())),
+    ]
+
+
+async def test_held_frames_are_dropped_when_the_socket_closes_or_falls_behind() -> None:
+    batch = FrameBatch()
+    closing, closing_transport, _ = attached(batch=batch)
+    slow, slow_transport, overflows = attached(batch=batch, max_bytes=10)
+    closing.put_nowait(numbered(0))
+    closing.detach()  # the WebSocket closes: nothing may follow its close frame
+    slow.put_nowait(numbered(1))
+    slow_transport.buffered = 11
+    await asyncio.sleep(0)
+    assert closing_transport.frames == [] and slow_transport.frames == []
+    assert slow_transport.aborted and overflows == ["overflow"]
