@@ -4,9 +4,10 @@ A channel (``connections.room_channel`` and its kin) names the local sockets
 an event's audience reaches. ``Channels`` keeps each channel's members as
 their outboxes (``engine.SocketOutbox``), so that sending an event to a room
 is one loop over prebuilt objects: the Socket.IO packet is encoded once, the
-WebSocket frame built once, and each recipient costs one call that writes
-the same bytes to its transport (or queues the packet behind what is ahead
-of it; see ``engine``).
+WebSocket frame built once, and each recipient costs one call that holds
+the same bytes for its transport, written with the socket's other frames at
+the end of the loop's turn (or queues the packet behind what is ahead of
+it; see ``engine``).
 
 The groups are node-local routing, never the room's roster (that is the
 shared room state).
