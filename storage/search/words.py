@@ -187,7 +187,12 @@ class WordIndex:
     ) -> None:
         self._words = WordSets(words, size)
         self._titles = WordSets(titles, size)
-        self._counts = dict(counts)
+        # Two arrays by id rather than a dict of tuples: 1 MB instead of 12
+        # at 118,000 documents (0 for an id not loaded: its new words differ).
+        self._counts = (array("I", bytes(4 * size)), array("I", bytes(4 * size)))
+        for doc_id, (all_words, title_words) in counts.items():
+            self._counts[0][doc_id], self._counts[1][doc_id] = all_words, title_words
+        self._size = size
         self._changed = _Changed()
 
     @property
@@ -218,6 +223,7 @@ class WordIndex:
         """
         twin = WordIndex.__new__(WordIndex)
         twin._words, twin._titles, twin._counts = self._words, self._titles, self._counts
+        twin._size = self._size
         twin._changed = self._changed.copy()
         for doc_id in removed:
             twin._changed.forget(doc_id)
@@ -232,7 +238,10 @@ class WordIndex:
 
     def _as_loaded(self, doc: DocWords) -> bool:
         """Whether a document not changed since the load still has its loaded words."""
-        if self._counts.get(doc.id) != (len(doc.words), len(doc.title)):
+        if doc.id >= self._size or (self._counts[0][doc.id], self._counts[1][doc.id]) != (
+            len(doc.words),
+            len(doc.title),
+        ):
             return False
         return all(self._words.holds(w, doc.id) for w in doc.words) and all(
             self._titles.holds(w, doc.id) for w in doc.title
