@@ -115,6 +115,12 @@ class Database:
             if self._observer is not None:
                 self._observer(name, time.perf_counter() - started, ok)
 
+    def observe(self, name: str, seconds: float, ok: bool) -> None:
+        """Tell the observer of a transaction run outside ``transaction`` (see
+        ``storage.chat_batches``)."""
+        if self._observer is not None:
+            self._observer(name, seconds, ok)
+
     async def ping(self) -> None:
         """Check that the database answers.
 

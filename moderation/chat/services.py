@@ -17,6 +17,7 @@ from cluster import Clock, RateLimiter, RateRule
 from community import ProjectDirectory
 from rooms import RoomServices
 from storage import Database
+from storage.chat_batches import ChatBatches
 
 from ..checks import build_pipeline
 from ..settings import ModerationSettings
@@ -83,7 +84,12 @@ def build_moderation_gates(
 ) -> ModerationGates:
     """The chat's and the space's gates, sharing the cluster's rate limiter."""
     terms = ProjectTerms(db=db, directory=directory, clock=clock, settings=settings)
-    writer = ChatWriter(db=db, max_batch=settings.store_batch, interval_s=settings.store_interval_s)
+    writer = ChatWriter(
+        db=db,
+        batches=ChatBatches(db),
+        max_batch=settings.store_batch,
+        interval_s=settings.store_interval_s,
+    )
     return ModerationGates(
         chat=ModeratedChatGate(
             db=db,

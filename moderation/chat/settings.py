@@ -41,11 +41,13 @@ class ChatModerationSettings:
     """Pupils' messages a room may take at once, all together..."""
     room_chat_per_s: float = 10.0
     """...then this many a second: a flood cannot drown the room."""
-    store_interval_s: float = 0.02
-    """Under load, a node commits its waiting chat messages together at most
-    this often (``moderation.chat.writer``): each message may wait this much
-    more before it is sent, and commits cost at most ``1 / store_interval_s``
-    fixed overheads a second. A message after a quiet spell is stored at once."""
+    store_interval_s: float = 0.0
+    """While chat messages keep coming, a node starts a commit of those
+    waiting at most this often (``moderation.chat.writer``): fewer commits
+    (each has a fixed cost) for up to this much more wait per message. Off by
+    default: a socket's commands run one after another, so a sender's next
+    message waits for this one's commit, and bench/chat_fanout.py's one
+    sender per room lost more rate to the wait than it gained in CPU."""
     store_batch: int = 100
     """Chat messages in one commit at most."""
 

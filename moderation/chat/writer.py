@@ -9,16 +9,17 @@ and awaits that row's own commit instead:
 * ``store`` queues the row and waits on its future; the writer task (started
   when a row arrives, gone when the queue is empty) takes up to
   ``max_batch`` queued rows, oldest first, and inserts them in ONE
-  transaction with one statement (``SqlModerationRepo.add_messages``).
-  While that commit runs, new rows queue for the next one.
-* A transaction has a fixed cost that dwarfs a row's (about 0.6-1 ms of
-  CPU through SQLAlchemy and aiosqlite's thread, against tens of µs per
-  row), so while rows keep coming the writer starts a batch at most every
-  ``interval_s`` (unless ``max_batch`` rows wait): at most ``1 /
-  interval_s`` commits a second however busy the chat, each message
-  waiting at most that long more. A row that finds the writer idle (the
-  previous batch done and nothing queued) is written at once: a quiet chat
-  waits for nothing.
+  transaction with one statement (``storage.chat_batches``: on SQLite the
+  whole transaction in one call on its own thread, not six round trips
+  through the event loop). While that commit runs, new rows queue for the
+  next one.
+* A transaction has a fixed cost that dwarfs a row's, so while rows keep
+  coming the writer may start a batch at most every ``interval_s`` (unless
+  ``max_batch`` rows wait): at most ``1 / interval_s`` commits a second,
+  each message waiting at most that long more. A row that finds the writer
+  idle (the previous batch done and nothing queued) is written at once. The
+  server's default is no interval (see ``moderation.store_interval_s``):
+  batches are then whatever arrived during the previous commit.
 * Each future is resolved only after its batch committed, so "stored before
   acknowledged" holds and nothing acknowledged is lost.
 * A batch that fails because the database is out fails every row of it with
@@ -39,6 +40,7 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from storage import Database, DatabaseUnavailable, DuplicateKey
 from storage.records_moderation import ChatMessageRecord, NewChatMessage
@@ -48,8 +50,20 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 100
 """Rows in one transaction at most: bounds a commit's time and a failure's reach
 (``moderation.store_batch``)."""
-INTERVAL_S = 0.02
+INTERVAL_S = 0.0
 """Batches start at most this often (``moderation.store_interval_s``; see the module docstring)."""
+
+
+class MessageBatches(Protocol):
+    """Where batches go (``storage.chat_batches.ChatBatches``)."""
+
+    async def add(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
+        """Store ``news`` in one transaction (DuplicateKey, DatabaseUnavailable: none stored)."""
+        ...
+
+    def close(self) -> None:
+        """Release what it holds (after the last batch)."""
+        ...
 
 
 @dataclass(slots=True)
@@ -64,17 +78,24 @@ class ChatWriter:
     """Stores chat messages in group commits (see the module docstring).
 
     Args:
-        db: Where messages are stored.
+        db: Where rows of senders who stopped waiting are removed.
+        batches: Stores each batch.
         max_batch: Rows per transaction at most.
         interval_s: Least time between the starts of two batches (0: none).
     """
 
     def __init__(
-        self, *, db: Database, max_batch: int = MAX_BATCH, interval_s: float = INTERVAL_S
+        self,
+        *,
+        db: Database,
+        batches: MessageBatches,
+        max_batch: int = MAX_BATCH,
+        interval_s: float = INTERVAL_S,
     ) -> None:
         if max_batch < 1 or interval_s < 0:
             raise ValueError("max_batch must be at least 1 and interval_s at least 0")
         self._db = db
+        self._batches = batches
         self._max_batch = max_batch
         self._interval_s = interval_s
         self._queue: deque[_Pending] = deque()
@@ -103,11 +124,13 @@ class ChatWriter:
         return await pending.done
 
     async def close(self) -> None:
-        """Refuse new rows and wait until every queued one is stored (or failed)."""
+        """Refuse new rows, wait until every queued one is stored (or failed),
+        then release the batches' resources."""
         self._closed = True
         task = self._task
         if task is not None:
             await asyncio.shield(task)
+        self._batches.close()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -166,8 +189,7 @@ class ChatWriter:
         await self._resolve([pending], stored)
 
     async def _insert(self, rows: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
-        async with self._db.transaction("moderation.chat_post") as uow:
-            stored = await uow.moderation.add_messages(rows)
+        stored = await self._batches.add(rows)
         self.batches += 1
         return stored
 

@@ -13,13 +13,15 @@ deciding at once cannot both win.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import ColumnElement
 
 from protocol.ids import MessageId, ProjectId, RoomId, SchoolId, UserId
@@ -81,9 +83,13 @@ def _message(row: ChatMessage) -> ChatMessageRecord:
     )
 
 
+_NEW_FIELDS = tuple(f.name for f in fields(NewChatMessage) if f.name != "findings")
+"""``NewChatMessage``'s fields, each a column of the same name (findings aside)."""
+
+
 def _new_row(new: NewChatMessage) -> dict[str, Any]:
-    """The columns of a new message's row (``NewChatMessage`` names them)."""
-    row = {f.name: getattr(new, f.name) for f in fields(new)}
+    """The columns of a new message's row."""
+    row = {name: getattr(new, name) for name in _NEW_FIELDS}
     row.update(
         edited=False,
         findings=[dict(f) for f in new.findings] or None,
@@ -95,9 +101,37 @@ def _new_row(new: NewChatMessage) -> dict[str, Any]:
 
 def _stored(new: NewChatMessage, row_id: int) -> ChatMessageRecord:
     """The record of a row just inserted from ``new`` (without reading it back)."""
-    row = _new_row(new)
-    row.update(id=row_id, findings=tuple(dict(f) for f in new.findings))
-    return ChatMessageRecord(**row)
+    return ChatMessageRecord(
+        id=row_id,
+        edited=False,
+        findings=tuple(dict(f) for f in new.findings),
+        decided_by=None,
+        decided_at=None,
+        **{name: getattr(new, name) for name in _NEW_FIELDS},
+    )
+
+
+def insert_messages(
+    news: Sequence[NewChatMessage],
+) -> tuple[ReturningInsert[str, int], list[dict[str, Any]]]:
+    """One bulk INSERT of new chat messages, and its rows (for either engine's
+    session or connection; ``inserted_messages`` reads what it returns).
+
+    No ORM object per row, one statement for the whole batch (SQLAlchemy's
+    "insertmanyvalues"). It returns the message ids with the row ids rather
+    than asking for the rows' order (``sort_by_parameter_order``), which on
+    SQLite would mean one statement per row.
+    """
+    statement = insert(ChatMessage).returning(ChatMessage.message_id, ChatMessage.id)
+    return statement, [_new_row(new) for new in news]
+
+
+def inserted_messages(
+    news: Sequence[NewChatMessage], returned: Iterable[Row[str, int]]
+) -> list[ChatMessageRecord]:
+    """The records of ``news`` once ``insert_messages`` returned their ids."""
+    ids = {message_id: row_id for message_id, row_id in returned}
+    return [_stored(new, ids[new.message_id]) for new in news]
 
 
 def _report(row: ChatReport) -> ChatReportRecord:
@@ -172,24 +206,16 @@ class SqlModerationRepo:
     # -- chat messages ---------------------------------------------------------
 
     async def add_messages(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
-        """Store messages, in this order (their ``id`` follows it), in one statement.
-
-        A bulk INSERT ... RETURNING: no ORM object per row, one statement for
-        the whole batch (SQLAlchemy's "insertmanyvalues") on either engine.
+        """Store messages, in this order, in one statement (see ``insert_messages``).
 
         Raises:
             DuplicateKey: (at commit) one of them reused its participant's ``client_msg_id``.
         """
         if not news:
             return []
-        # RETURNING with the message ids rather than sort_by_parameter_order:
-        # on SQLite the latter would insert one row per statement.
-        result = await self._session.execute(
-            insert(ChatMessage).returning(ChatMessage.message_id, ChatMessage.id),
-            [_new_row(new) for new in news],
-        )
-        ids: dict[str, int] = {message_id: row_id for message_id, row_id in result}
-        return [_stored(new, ids[new.message_id]) for new in news]
+        statement, rows = insert_messages(news)
+        result = await self._session.execute(statement, rows)
+        return inserted_messages(news, result)
 
     async def add_message(self, new: NewChatMessage) -> ChatMessageRecord:
         """Store one message (see ``add_messages``).

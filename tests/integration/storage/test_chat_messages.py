@@ -8,6 +8,7 @@ import pytest
 
 from moderation.chat.writer import ChatWriter
 from storage import Database, DuplicateKey
+from storage.chat_batches import ChatBatches
 from tests.unit.moderation.chat.rows import add_sender, chat_row, stored_ids
 
 
@@ -40,7 +41,7 @@ async def test_a_repeated_key_refuses_the_whole_batch(db: Database) -> None:
 
 async def test_the_writer_stores_a_batch_around_a_repeated_key(db: Database) -> None:
     await add_sender(db)
-    writer = ChatWriter(db=db, interval_s=0)
+    writer = ChatWriter(db=db, batches=ChatBatches(db), interval_s=0)
     first = await writer.store(chat_row(client_msg_id="c1"))
     rows = [chat_row(client_msg_id="c2"), chat_row(client_msg_id="c1"), chat_row()]
     results = await asyncio.gather(*(writer.store(r) for r in rows), return_exceptions=True)

@@ -4,37 +4,41 @@ tests/integration/storage/test_chat_messages.py)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import cast
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
 
 import pytest
 
 from moderation.chat.writer import ChatWriter
 from storage import Database, DatabaseUnavailable, DuplicateKey
-from storage.unit_of_work import UnitOfWork
+from storage.chat_batches import ChatBatches
+from storage.records_moderation import ChatMessageRecord, NewChatMessage
 from tests.unit.moderation.chat.rows import add_sender, chat_row, stored_ids
 
 
-class ControlledDatabase:
-    """A real database whose next transactions can be made to fail, or to wait."""
+class ControlledBatches:
+    """The real batches, whose next ones can be made to fail, or to wait."""
 
     def __init__(self, db: Database) -> None:
-        self._db = db
+        self._batches = ChatBatches(db)
         self.fail_next = 0
         self.hold: asyncio.Event | None = None
-        self.names: list[str] = []
+        self.sizes: list[int] = []
 
-    @asynccontextmanager
-    async def transaction(self, name: str) -> AsyncIterator[UnitOfWork]:
-        self.names.append(name)
+    async def add(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
+        self.sizes.append(len(news))
         if self.hold is not None:
             await self.hold.wait()
         if self.fail_next:
             self.fail_next -= 1
             raise DatabaseUnavailable("the database is unavailable; try again shortly")
-        async with self._db.transaction(name) as uow:
-            yield uow
+        return await self._batches.add(news)
+
+    def close(self) -> None:
+        self._batches.close()
+
+
+Writers = Callable[..., ChatWriter]
 
 
 @pytest.fixture
@@ -43,10 +47,25 @@ async def sender_db(db: Database) -> Database:
     return db
 
 
+@pytest.fixture
+async def writers(sender_db: Database) -> AsyncIterator[Writers]:
+    """Makes writers on the test's database (real batches unless given), closed after it."""
+    made: list[ChatWriter] = []
+
+    def make(batches: ControlledBatches | None = None, **options: Any) -> ChatWriter:
+        batches_ = batches or ChatBatches(sender_db)
+        made.append(ChatWriter(db=sender_db, batches=batches_, **options))
+        return made[-1]
+
+    yield make
+    for writer in made:
+        await writer.close()
+
+
 async def test_rows_queued_together_share_one_transaction_in_their_order(
-    sender_db: Database,
+    sender_db: Database, writers: Writers
 ) -> None:
-    writer = ChatWriter(db=sender_db, interval_s=0)
+    writer = writers(interval_s=0)
     rows = [chat_row(text=f"message {n}") for n in range(4)] + [chat_row(status="held")]
     stored = await asyncio.gather(*(writer.store(row) for row in rows))
     assert writer.batches == 1
@@ -58,20 +77,22 @@ async def test_rows_queued_together_share_one_transaction_in_their_order(
             assert await uow.moderation.find_message(record.message_id) == record
 
 
-async def test_a_batch_is_bounded_and_the_next_ones_keep_the_order(sender_db: Database) -> None:
-    writer = ChatWriter(db=sender_db, max_batch=2, interval_s=0)
+async def test_a_batch_is_bounded_and_the_next_ones_keep_the_order(
+    sender_db: Database, writers: Writers
+) -> None:
+    writer = writers(max_batch=2, interval_s=0)
     rows = [chat_row() for _ in range(5)]
     stored = await asyncio.gather(*(writer.store(row) for row in rows))
     assert writer.batches == 3
     assert [s.id for s in stored] == sorted(s.id for s in stored)
     with pytest.raises(ValueError):
-        ChatWriter(db=sender_db, max_batch=0)
+        writers(max_batch=0)
 
 
 async def test_a_repeated_client_msg_id_fails_alone_and_the_first_row_stays(
-    sender_db: Database,
+    sender_db: Database, writers: Writers
 ) -> None:
-    writer = ChatWriter(db=sender_db, interval_s=0)
+    writer = writers(interval_s=0)
     first = await writer.store(chat_row(client_msg_id="c1"))
     rows = [
         chat_row(client_msg_id="c2"),
@@ -87,25 +108,27 @@ async def test_a_repeated_client_msg_id_fails_alone_and_the_first_row_stays(
 
 
 async def test_a_batch_the_database_refuses_fails_each_of_its_messages(
-    sender_db: Database,
+    sender_db: Database, writers: Writers
 ) -> None:
-    controlled = ControlledDatabase(sender_db)
+    controlled = ControlledBatches(sender_db)
     controlled.fail_next = 1
-    writer = ChatWriter(db=cast(Database, controlled), interval_s=0)
+    writer = writers(controlled, interval_s=0)
     rows = [chat_row() for _ in range(3)]
     results = await asyncio.gather(*(writer.store(row) for row in rows), return_exceptions=True)
     assert all(isinstance(r, DatabaseUnavailable) for r in results)
     assert len({id(r) for r in results}) == 3  # each waiter its own error
-    assert controlled.names == ["moderation.chat_post"]  # one transaction for the three
+    assert controlled.sizes == [3]  # one transaction for the three
     assert await stored_ids(sender_db, [r.message_id for r in rows]) == []
     again = await writer.store(rows[0])  # the writer goes on
     assert await stored_ids(sender_db, [rows[0].message_id]) == [again.message_id]
 
 
-async def test_closing_stores_what_is_queued_then_refuses(sender_db: Database) -> None:
-    controlled = ControlledDatabase(sender_db)
+async def test_closing_stores_what_is_queued_then_refuses(
+    sender_db: Database, writers: Writers
+) -> None:
+    controlled = ControlledBatches(sender_db)
     controlled.hold = asyncio.Event()
-    writer = ChatWriter(db=cast(Database, controlled), interval_s=0.05)
+    writer = writers(controlled, interval_s=0.05)
     rows = [chat_row() for _ in range(3)]
     first = asyncio.create_task(writer.store(rows[0]))
     await asyncio.sleep(0.01)  # in its transaction: the next ones queue behind it
@@ -122,10 +145,12 @@ async def test_closing_stores_what_is_queued_then_refuses(sender_db: Database) -
     await writer.close()  # twice is fine
 
 
-async def test_a_sender_who_stops_waiting_leaves_no_row(sender_db: Database) -> None:
-    controlled = ControlledDatabase(sender_db)
+async def test_a_sender_who_stops_waiting_leaves_no_row(
+    sender_db: Database, writers: Writers
+) -> None:
+    controlled = ControlledBatches(sender_db)
     controlled.hold = asyncio.Event()
-    writer = ChatWriter(db=cast(Database, controlled), interval_s=0)
+    writer = writers(controlled, interval_s=0)
     kept, gone_while_storing, gone_while_queued = chat_row(), chat_row(), chat_row()
     storing = asyncio.create_task(writer.store(gone_while_storing))
     keeping = asyncio.create_task(writer.store(kept))
@@ -140,15 +165,15 @@ async def test_a_sender_who_stops_waiting_leaves_no_row(sender_db: Database) -> 
     assert storing.cancelled() and queued.cancelled()
     everything = [kept.message_id, gone_while_storing.message_id, gone_while_queued.message_id]
     assert await stored_ids(sender_db, everything) == [kept.message_id]
-    assert controlled.names == ["moderation.chat_post", "moderation.chat_withdraw"]
+    assert controlled.sizes == [2]  # the one queued after it was never written
 
 
 async def test_while_rows_keep_coming_batches_start_at_most_once_per_interval(
-    sender_db: Database,
+    sender_db: Database, writers: Writers
 ) -> None:
-    controlled = ControlledDatabase(sender_db)
+    controlled = ControlledBatches(sender_db)
     controlled.hold = asyncio.Event()
-    writer = ChatWriter(db=cast(Database, controlled), interval_s=0.3)
+    writer = writers(controlled, interval_s=0.3)
     loop = asyncio.get_running_loop()
     started = loop.time()
     first = asyncio.create_task(writer.store(chat_row()))
