@@ -34,16 +34,17 @@ word starts with ``stem``: the Scunthorpe protection needs no boundary check
 afterwards. Its keys are every exact term, every stem, every phrase of up to
 ``MAX_KEYED_PHRASE_WORDS`` words (with one to three spaces between words),
 three of any letter in a row (a stretched word), the digits, "www", the
-personal-data gate words (``moderation.personal.vocabulary``) and the phrase
-anchors. A clean message has no hit, or only gate words and anchors: then
+personal-data gate words (``moderation.personal.vocabulary``), the anchors of
+longer phrases and four spaces in a row (a separator wider than the phrase
+keys cover). A clean message has no hit, or only gate words: then
 only two whole-text questions are left (spaced-out letters, leet symbols),
-each one C pass, and the gate words and anchors found are left on the text
+each one C pass, and the gate words found are left on the text
 (``NormalisedText.marked_words``) for the personal-data detector. A listed
 word or phrase sends the text to the full scan (steps 1 to 6, ``scan_full``);
-a stem or a stretched letter has its one word looked up; a digit or "www"
-sends the text down the word path (every word against the memo of *plain*
-words: clean, no anchor, nothing personal data is made of), which also
-handles leetspeak. The quick paths never return a finding themselves, they
+a stem or a stretched letter has its one word looked up; a digit, "www" or a
+wide separator sends the text down the word path (every word against the memo
+of *plain* words: clean, no anchor, nothing personal data is made of), which
+also handles leetspeak. The quick paths never return a finding themselves, they
 only skip work whose answer they know is "nothing"; tests check them against
 ``scan_full``.
 
@@ -68,6 +69,7 @@ from ahocorasick_rs import BytesAhoCorasick, Implementation
 from ..folding import fold
 from ..personal.vocabulary import GATE_WORDS
 from ..pipeline import CheckContext, Submission
+from ..policy import RoomPolicy
 from ..text import (
     WORD_BYTES,
     NormalisedText,
@@ -137,9 +139,10 @@ _WORD = 2
 _GATE = 4
 """Screen flag: a personal-data gate word: marked for the detector."""
 _ANCHOR = 8
-"""Screen flag: a phrase anchor: its phrases that no key covers are looked for."""
+"""Screen flag: the anchor of a phrase too long to be keyed: it is searched."""
 _WIDE = 16
-"""Screen flag: four spaces in a row (a separator no phrase key covers)."""
+"""Screen flag: four spaces in a row, a separator no phrase key covers: the word path
+decides (it looks for every anchor's phrases)."""
 
 
 class _Screen:
@@ -150,7 +153,11 @@ class _Screen:
     each side of every word), every ``stem*`` as " stem", every ``*stem`` as
     "stem ", three of any word byte in a row (a stretched word), every digit
     and "www" (leetspeak, phone numbers, links), every personal-data gate word
-    and every phrase anchor as " word ". A message with no hit holds no word
+    and the anchors of phrases too long to be keyed as " word ". Phrases of up to
+    ``MAX_KEYED_PHRASE_WORDS`` words are keys themselves, with one to three
+    spaces between words; four spaces in a row are a key too, which sends the
+    text down the word path. Common anchors ("die", "foto") are thus no hits
+    of their own. A message with no hit holds no word
     that ``ContentMatcher._lookup`` could match: exact terms, stems, repeated-letter
     variants (only for runs of three) and leet variants (only with digits, on the
     word path) are all announced by a hit. Anything it cannot settle
@@ -189,21 +196,18 @@ class _Screen:
         for word in gate_words:
             add(b" " + word + b" ", _GATE, word)
         add(_WIDE_GAP, _WIDE)
-        searched: dict[bytes, list[tuple[bool, re.Pattern[bytes]]]] = {}
+        searched: dict[bytes, list[re.Pattern[bytes]]] = {}
         for anchor, entries in phrases.items():
-            add(b" " + anchor + b" ", _ANCHOR, anchor)
             for phrase, _ in entries:
                 words = phrase.split()
-                keyed = len(words) <= MAX_KEYED_PHRASE_WORDS
-                if keyed:
+                if len(words) <= MAX_KEYED_PHRASE_WORDS:
                     for key in _phrase_keys(words):
                         add(key, _FOUND)
-                searched.setdefault(anchor, []).append((keyed, _phrase_search(words)))
-        self.phrases = {anchor: tuple(signs) for anchor, signs in searched.items()}
-        """Each anchor's phrases: whether the keys cover it, and a search over ``padded``.
-
-        A keyed phrase whose separators are all one to three characters wide is a
-        hit; otherwise ``padded`` holds four spaces in a row, and it is searched."""
+                else:
+                    add(b" " + anchor + b" ", _ANCHOR, anchor)
+                    searched.setdefault(anchor, []).append(_phrase_search(words))
+        self.phrases = {anchor: tuple(searches) for anchor, searches in searched.items()}
+        """The phrases too long to be keyed, by anchor, as searches over ``padded``."""
         keys = list(flags)
         self.automaton = BytesAhoCorasick(keys, implementation=Implementation.DFA)
         self.flags = tuple(flags[key] for key in keys)
@@ -329,12 +333,13 @@ class ContentMatcher:
         return ()
 
     def _screened(self, text: NormalisedText) -> Set[bytes] | None:
-        """The gate words and anchors of a message the screen clears, else ``None``.
+        """The gate words (and anchors) of a message the screen clears, else ``None``.
 
         ``None`` sends the message down the word path: a digit, "www", a word with
-        a stem or a stretched letter that the memo does not know to be clean, or
-        one of an anchor's phrases. ``_SEEN_TERM`` (a listed word or phrase, which
-        the word path would only find again) sends it to the full scan.
+        a stem or a stretched letter that the memo does not know to be clean, a
+        separator of four characters or more, or a long phrase. ``_SEEN_TERM``
+        (a listed word or phrase, which the word path would only find again)
+        sends it to the full scan.
         """
         screen = self._screen
         padded = text.padded
@@ -344,16 +349,12 @@ class ContentMatcher:
         flags = screen.flags
         marked: set[bytes] = set()
         anchors: list[bytes] = []
-        wide = False
         for index, _, end in hits:
             flag = flags[index]
             if flag & _FOUND:
                 return _SEEN_TERM
-            if flag & _TERM:
+            if flag & (_TERM | _WIDE):
                 return None
-            if flag & _WIDE:
-                wide = True
-                continue
             if flag & _WORD:
                 # The whole word around the hit (``end - 1`` is inside it, or is the
                 # space that ends it for a "*stem" key).
@@ -365,11 +366,10 @@ class ContentMatcher:
             if flag & _ANCHOR and word not in marked:
                 anchors.append(word)
             marked.add(word)
-        if anchors:
-            for anchor in anchors:
-                for keyed, search in screen.phrases[anchor]:
-                    if (wide or not keyed) and search.search(padded) is not None:
-                        return None
+        for anchor in anchors:
+            for search in screen.phrases[anchor]:
+                if search.search(padded) is not None:
+                    return None
         return marked
 
     def _scan_words(self, text: NormalisedText) -> tuple[ContentMatch, ...]:
@@ -580,10 +580,23 @@ class ContentCheck:
 
     name = "content"
 
+    def __init__(self) -> None:
+        self._last: tuple[frozenset[str], frozenset[Term], ContentMatcher] | None = None
+        """The last policy's word sets and their matcher: rooms rarely change them, and
+        two identity tests are cheaper than hashing both sets for the cache."""
+
+    def _matcher(self, policy: RoomPolicy) -> ContentMatcher:
+        last = self._last
+        if last is not None and last[0] is policy.languages and last[1] is policy.extra_terms:
+            return last[2]
+        matcher = content_matcher(policy.languages, policy.extra_terms)
+        self._last = (policy.languages, policy.extra_terms, matcher)
+        return matcher
+
     async def check(self, message: Submission, context: CheckContext) -> Verdict | None:
         """Return the verdict for the strongest term found, or ``None``."""
         policy = context.policy
-        matches = content_matcher(policy.languages, policy.extra_terms).scan(context.text)
+        matches = self._matcher(policy).scan(context.text)
         if not matches:
             return None
         findings = tuple(

@@ -94,14 +94,16 @@ def detect_personal_data(
     marked = text.marked_words
     gate_words = _GATE_WORDS.intersection(text.words if marked is None else marked)
     has_at = folded.find(b"@") >= 0
-    if marked is None or any(word.translate(None, _NOT_DIGITS) for word in marked):
-        digits = len(folded) - len(folded.translate(None, _DIGITS))
-    else:
-        digits = 0
     if marked is None:
-        has_www = folded.find(b"www") >= 0
+        has_digit, has_www = True, folded.find(b"www") >= 0
+    elif marked:
+        # One string of the few marked words: two C passes instead of a loop each.
+        together = b" ".join(marked)
+        has_digit = bool(together.translate(None, _NOT_DIGITS))
+        has_www = together.find(b"www") >= 0
     else:
-        has_www = any(word.find(b"www") >= 0 for word in marked)
+        has_digit = has_www = False
+    digits = len(folded) - len(folded.translate(None, _DIGITS)) if has_digit else 0
     spelled_email: list[str] = []
     spelled_link: list[str] = []
     platforms: list[str] = []

@@ -16,13 +16,17 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from moderation import LANGUAGES, detect_personal_data, normalise
 from moderation.checks.content import (
     MAX_KEYED_PHRASE_WORDS,
+    ContentCheck,
     ContentMatch,
     ContentMatcher,
     _compiled,
     _phrase_keys,
 )
 from moderation.personal.vocabulary import GATE_WORDS, TLDS
+from moderation.pipeline import CheckContext, Submission
+from moderation.policy import RoomPolicy, SenderRole
 from moderation.wordlists import Category, Severity, Term, load_wordlist
+from protocol.ids import ParticipantId, RoomId
 
 from .test_screening import CLASSROOM, PERSONAL, SYMBOLS
 
@@ -146,3 +150,19 @@ def test_phrase_keys_cover_one_to_three_spaces_between_words() -> None:
     keys = _phrase_keys([b"go", b"die"])
     assert keys == [b" go die ", b" go  die ", b" go   die "]
     assert len(_phrase_keys([b"a", b"b", b"c"])) == 9
+
+
+async def test_the_content_check_follows_each_rooms_word_sets() -> None:
+    """The check keeps the last room's matcher; another room's sets get their own."""
+    check = ContentCheck()
+    message = Submission(RoomId("r"), ParticipantId("p"), SenderRole.PUPIL, "du Arschloch")
+    everyone = RoomPolicy()
+    english = RoomPolicy(languages=frozenset({"en"}))
+    own_word = Term("zorbalon", Severity.BLOCK, Category.CUSTOM)
+    custom = RoomPolicy(languages=frozenset({"en"}), extra_terms=frozenset({own_word}))
+    for _ in range(2):
+        assert await check.check(message, CheckContext(everyone, message.text)) is not None
+        assert await check.check(message, CheckContext(english, message.text)) is None
+        zorbalon = CheckContext(custom, "a zorbalon")
+        assert await check.check(message, zorbalon) is not None
+        assert await check.check(message, CheckContext(english, "a zorbalon")) is None
