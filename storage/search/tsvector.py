@@ -32,6 +32,7 @@ matching row cost a quarter of a broad search.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from array import array
 from collections.abc import Collection, Sequence
@@ -108,7 +109,10 @@ class PostgresWords:
             sets.append({word: _ids(packed) for word, packed in rows})
         counts = {doc_id: (words, titles) for doc_id, words, titles in await read(WORD_COUNTS, {})}
         size = max(counts, default=-1) + 1
-        return WordIndex(sets[0], sets[1], counts, size)
+        # Building the sets is a second or more of pure Python at 100,000
+        # profiles: in a thread, so the event loop (/health, other requests)
+        # keeps its turns meanwhile.
+        return await asyncio.to_thread(WordIndex, sets[0], sets[1], counts, size)
 
     async def read(self, read: Reader, ids: Collection[int]) -> list[DocWords]:
         rows = await read(DOC_WORDS, {"ids": sorted(ids)})
