@@ -173,12 +173,17 @@ class Dispatcher:
         if conn is not None and conn.participant_id is not None:
             context["participant_id"] = conn.participant_id
         try:
-            with structlog.contextvars.bound_contextvars(event=label, **context):
+            # Bound and reset by tokens: ``bound_contextvars`` copies the whole
+            # context to save what it rebinds, a generator per command.
+            tokens = structlog.contextvars.bind_contextvars(event=label, **context)
+            try:
                 if command is None:
                     raise UnknownEvent("no such command")
                 if conn is None or conn.closing:
                     raise Unauthenticated("connect with a join token first")
                 result = await self._run(command, conn, args)
+            finally:
+                structlog.contextvars.reset_contextvars(**tokens)
             return ok_ack(result)
         except CodedError as exc:
             outcome = exc.code.value
