@@ -16,7 +16,9 @@ connections; WAL lets it write beside them): one INSERT ... RETURNING and a
 commit, about 0.3 ms plus tens of µs a row, nothing to wait for. Its
 connection's busy timeout is 0, so the loop never waits for another
 writer's lock: a batch that finds the file locked runs instead on this
-module's thread with the usual busy timeout. (A commit that fills the WAL
+module's thread with the usual busy timeout. ``add_now`` is that in-loop
+write on its own, for a caller that cannot afford even one await (the
+writer, when idle, stores a message without a task or a future). (A commit that fills the WAL
 also checkpoints it, in the loop: a few ms, once per some thousands of
 messages.) On PostgreSQL (asyncpg, no thread) a batch is an ordinary named
 transaction.
@@ -30,8 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -63,6 +66,8 @@ class ChatBatches:
         """The loop's own connection, kept open between batches (``_now``'s only one)."""
         self._patient: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
+        self._locked = False
+        """The last ``add_now`` found the file locked (nothing stored, nothing to report)."""
         if db.dialect == "sqlite":
             url = db.engine.url.set(drivername="sqlite")
             self._now = create_engine(url, pool_size=1, pool_reset_on_return=None)
@@ -82,21 +87,46 @@ class ChatBatches:
         """
         if not news:
             return []
-        if self._now is None or self._patient is None:
+        if self._patient is None:
             async with self._db.transaction(TRANSACTION) as uow:
                 return await uow.moderation.add_messages(news)
-        started = time.perf_counter()
-        ok = False
-        try:
+        stored = self.add_now(news)
+        if stored is not None:
+            return stored
+        loop = asyncio.get_running_loop()
+        with self._observed():
+            stored = await loop.run_in_executor(self._thread, _insert, self._patient, news)
+        return stored
+
+    def add_now(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord] | None:
+        """Store ``news`` in one transaction right now, without yielding to the
+        event loop, when that can be done: on SQLite, unless another writer holds
+        the file's lock. None: nothing was stored, ``add`` must do it.
+
+        Raises:
+            DuplicateKey, DatabaseUnavailable: As ``add`` (nothing was stored).
+        """
+        if self._now is None:
+            return None
+        with self._observed():
             try:
-                stored = self._insert_now(news)
+                return self._insert_now(news)
             except OperationalError as exc:
                 if getattr(exc.orig, "sqlite_errorcode", None) != SQLITE_BUSY:
                     raise
-                loop = asyncio.get_running_loop()
-                stored = await loop.run_in_executor(self._thread, _insert, self._patient, news)
+                self._locked = True
+        return None
+
+    @contextmanager
+    def _observed(self) -> Iterator[None]:
+        """Maps the driver's errors to storage's and reports the transaction's
+        time (a lock that sent the batch elsewhere is no failure and no report)."""
+        started = time.perf_counter()
+        self._locked = False
+        ok = False
+        try:
+            yield
             ok = True
-            return stored
         except IntegrityError as exc:
             raise DuplicateKey("this already exists") from exc
         except (OperationalError, InterfaceError, OSError) as exc:
@@ -106,7 +136,8 @@ class ChatBatches:
                 raise DatabaseUnavailable("the database connection was lost") from exc
             raise
         finally:
-            self._db.observe(TRANSACTION, time.perf_counter() - started, ok)
+            if not self._locked:
+                self._db.observe(TRANSACTION, time.perf_counter() - started, ok)
 
     def close(self) -> None:
         """Release the thread and the synchronous engines' connections (after the last batch)."""

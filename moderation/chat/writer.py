@@ -6,7 +6,15 @@ write most of a message's cost (a commit, SQLAlchemy's unit of work,
 aiosqlite's thread round trips), so the gate hands its row to this writer
 and awaits that row's own commit instead:
 
-* ``store`` queues the row and waits on its future; the writer task (started
+* When nothing is queued or being committed, ``store`` writes its row at
+  once, right where it is called, when the batches can commit without
+  waiting (``MessageBatches.add_now``: on SQLite, unless another writer
+  holds the file's lock). No task, no future, no turn of the event loop: a
+  message's store and its fan-out stay in the sender's turn, where the
+  rooms' frame batching groups them. On SQLite that is nearly every row
+  (the commit runs in the loop, so nothing can arrive while one is under
+  way); the queue below is for PostgreSQL and a locked file.
+* Otherwise ``store`` queues the row and waits on its future; the writer task (started
   when a row arrives, gone when the queue is empty) takes up to
   ``max_batch`` queued rows, oldest first, and inserts them in ONE
   transaction with one statement (``storage.chat_batches``: on SQLite the
@@ -59,6 +67,11 @@ class MessageBatches(Protocol):
 
     async def add(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
         """Store ``news`` in one transaction (DuplicateKey, DatabaseUnavailable: none stored)."""
+        ...
+
+    def add_now(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord] | None:
+        """Store ``news`` in one transaction without yielding to the event loop,
+        or return None at once (nothing stored: ``add`` must do it). Errors as ``add``."""
         ...
 
     def close(self) -> None:
@@ -115,6 +128,10 @@ class ChatWriter:
         """
         if self._closed:
             raise DatabaseUnavailable("the server is stopping; send again shortly")
+        if self._task is None and not self._queue:
+            stored = self._store_now(new)
+            if stored is not None:
+                return stored
         pending = _Pending(new)
         self._queue.append(pending)
         if self._task is None:
@@ -122,6 +139,20 @@ class ChatWriter:
                 self._run(), name="moderation.chat_writer"
             )
         return await pending.done
+
+    def _store_now(self, new: NewChatMessage) -> ChatMessageRecord | None:
+        """The row stored inline, as a batch of one (None: it must queue)."""
+        try:
+            stored = self._batches.add_now([new])
+        except (DatabaseUnavailable, DuplicateKey):
+            raise
+        except Exception:
+            logger.exception("storing a chat batch failed", extra={"rows": 1})
+            raise
+        if stored is None:
+            return None
+        self.batches += 1
+        return stored[0]
 
     async def close(self) -> None:
         """Refuse new rows, wait until every queued one is stored (or failed),

@@ -17,13 +17,32 @@ from tests.unit.moderation.chat.rows import add_sender, chat_row, stored_ids
 
 
 class ControlledBatches:
-    """The real batches, whose next ones can be made to fail, or to wait."""
+    """The real batches, whose next ones can be made to fail, or to wait.
 
-    def __init__(self, db: Database) -> None:
+    ``inline``: whether ``add_now`` may store (as SQLite's batches do) or
+    always declines (as PostgreSQL's, whose commits are awaited); ``locked``
+    makes it decline for now (as SQLite's, when another writer holds the file).
+    """
+
+    def __init__(self, db: Database, *, inline: bool = False) -> None:
         self._batches = ChatBatches(db)
+        self.inline = inline
+        self.locked = False
         self.fail_next = 0
         self.hold: asyncio.Event | None = None
         self.sizes: list[int] = []
+        """Batches given to ``add`` (awaited), by size."""
+        self.now_sizes: list[int] = []
+        """Batches stored by ``add_now`` (inline), by size."""
+
+    def add_now(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord] | None:
+        if not self.inline or self.locked:
+            return None
+        self.now_sizes.append(len(news))
+        if self.fail_next:
+            self.fail_next -= 1
+            raise DatabaseUnavailable("the database is unavailable; try again shortly")
+        return self._batches.add_now(news)
 
     async def add(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
         self.sizes.append(len(news))
@@ -65,7 +84,7 @@ async def writers(sender_db: Database) -> AsyncIterator[Writers]:
 async def test_rows_queued_together_share_one_transaction_in_their_order(
     sender_db: Database, writers: Writers
 ) -> None:
-    writer = writers(interval_s=0)
+    writer = writers(ControlledBatches(sender_db), interval_s=0)
     rows = [chat_row(text=f"message {n}") for n in range(4)] + [chat_row(status="held")]
     stored = await asyncio.gather(*(writer.store(row) for row in rows))
     assert writer.batches == 1
@@ -80,7 +99,7 @@ async def test_rows_queued_together_share_one_transaction_in_their_order(
 async def test_a_batch_is_bounded_and_the_next_ones_keep_the_order(
     sender_db: Database, writers: Writers
 ) -> None:
-    writer = writers(max_batch=2, interval_s=0)
+    writer = writers(ControlledBatches(sender_db), max_batch=2, interval_s=0)
     rows = [chat_row() for _ in range(5)]
     stored = await asyncio.gather(*(writer.store(row) for row in rows))
     assert writer.batches == 3
@@ -92,7 +111,7 @@ async def test_a_batch_is_bounded_and_the_next_ones_keep_the_order(
 async def test_a_repeated_client_msg_id_fails_alone_and_the_first_row_stays(
     sender_db: Database, writers: Writers
 ) -> None:
-    writer = writers(interval_s=0)
+    writer = writers(ControlledBatches(sender_db), interval_s=0)
     first = await writer.store(chat_row(client_msg_id="c1"))
     rows = [
         chat_row(client_msg_id="c2"),
@@ -188,3 +207,60 @@ async def test_while_rows_keep_coming_batches_start_at_most_once_per_interval(
     quiet = loop.time()
     await writer.store(chat_row())  # the writer was idle: at once
     assert loop.time() - quiet < 0.3
+
+
+async def test_an_idle_writer_stores_inline_in_the_senders_turn(
+    sender_db: Database, writers: Writers
+) -> None:
+    writer = writers(interval_s=0)  # SQLite's batches: they can commit without waiting
+    row = chat_row(client_msg_id="c1")
+    storing = writer.store(row)
+    with pytest.raises(StopIteration) as done:  # finished without ever suspending
+        storing.send(None)
+    stored = done.value.value
+    assert stored.message_id == row.message_id and writer.batches == 1
+    assert await stored_ids(sender_db, [row.message_id]) == [row.message_id]
+    again = chat_row(client_msg_id="c1")
+    with pytest.raises(DuplicateKey):  # the repeat alone, as in a batch of one
+        await writer.store(again)
+    assert await stored_ids(sender_db, [row.message_id, again.message_id]) == [row.message_id]
+
+
+async def test_an_inline_store_that_fails_fails_only_its_message(
+    sender_db: Database, writers: Writers
+) -> None:
+    controlled = ControlledBatches(sender_db, inline=True)
+    controlled.fail_next = 1
+    writer = writers(controlled, interval_s=0)
+    refused, kept = chat_row(), chat_row()
+    with pytest.raises(DatabaseUnavailable):
+        await writer.store(refused)
+    assert (await writer.store(kept)).message_id == kept.message_id
+    assert controlled.now_sizes == [1, 1] and controlled.sizes == []
+    assert await stored_ids(sender_db, [refused.message_id, kept.message_id]) == [kept.message_id]
+
+
+async def test_rows_arriving_during_a_commit_are_batched_then_inline_again(
+    sender_db: Database, writers: Writers
+) -> None:
+    controlled = ControlledBatches(sender_db, inline=True)
+    controlled.locked = True  # the first row cannot commit in the loop: it is awaited
+    controlled.hold = asyncio.Event()
+    writer = writers(controlled, interval_s=0)
+    rows = [chat_row() for _ in range(3)]
+    first = asyncio.create_task(writer.store(rows[0]))
+    await asyncio.sleep(0.01)  # its commit is under way...
+    controlled.locked = False
+    later = [asyncio.create_task(writer.store(row)) for row in rows[1:]]
+    await asyncio.sleep(0)  # ...so these queue, though the file is free again
+    controlled.hold.set()
+    stored = await asyncio.gather(first, *later)
+    assert [s.message_id for s in stored] == [r.message_id for r in rows]
+    assert controlled.sizes == [1, 2] and controlled.now_sizes == []
+    quiet = chat_row()
+    await writer.store(quiet)  # idle again: inline
+    assert controlled.now_sizes == [1] and writer.batches == 3
+    assert await stored_ids(sender_db, [*(r.message_id for r in rows), quiet.message_id]) == [
+        *(r.message_id for r in rows),
+        quiet.message_id,
+    ]
