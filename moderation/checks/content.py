@@ -172,7 +172,7 @@ class _Screen:
         prefixes: Iterable[bytes],
         suffixes: Iterable[bytes],
         phrases: Mapping[bytes, list[tuple[bytes, Term]]],
-        gate_words: Iterable[bytes],
+        gate_words: Iterable[bytes] | None,
     ) -> None:
         flags: dict[bytes, int] = {}
         named: dict[bytes, bytes] = {}
@@ -184,18 +184,21 @@ class _Screen:
 
         for key in exact:
             add(b" " + key + b" ", _FOUND)
-        for digit in b"0123456789":
-            add(bytes([digit]), _TERM)
-        add(b"www", _TERM)
         for key in prefixes:
             add(b" " + key, _WORD)
         for key in suffixes:
             add(key + b" ", _WORD)
-        for byte in WORD_BYTES:
-            add(bytes([byte]) * 3, _WORD)
-        for word in gate_words:
-            add(b" " + word + b" ", _GATE, word)
-        add(_WIDE_GAP, _WIDE)
+        if gate_words is not None:
+            # The keys that do not depend on the terms; ``None`` for a screen that
+            # only adds a teacher's terms to the lists' screen.
+            for digit in b"0123456789":
+                add(bytes([digit]), _TERM)
+            add(b"www", _TERM)
+            for byte in WORD_BYTES:
+                add(bytes([byte]) * 3, _WORD)
+            for word in gate_words:
+                add(b" " + word + b" ", _GATE, word)
+            add(_WIDE_GAP, _WIDE)
         searched: dict[bytes, list[re.Pattern[bytes]]] = {}
         for anchor, entries in phrases.items():
             for phrase, _ in entries:
@@ -264,7 +267,13 @@ class ContentMatcher:
         allowed: Innocent words (any case and accents) that never match.
     """
 
-    def __init__(self, terms: Iterable[Term], allowed: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        terms: Iterable[Term],
+        allowed: Iterable[str] = (),
+        *,
+        screens: tuple[_Screen, ...] | None = None,
+    ) -> None:
         self._allowed = frozenset(_key(word) for word in allowed)
         self._exact: dict[bytes, Term] = {}
         self._collapsed: dict[bytes, Term] = {}
@@ -287,9 +296,13 @@ class ContentMatcher:
         self._hits: dict[bytes, Term] = {}
         self._plain_words: set[bytes] = set()
         """Clean words that are no phrase anchor and nothing personal data is made of."""
-        self._screen = _Screen(
-            self._exact, self._prefixes, self._suffixes, self._phrases, _GATE_WORDS
+        self.screens = (
+            screens
+            if screens is not None
+            else (_Screen(self._exact, self._prefixes, self._suffixes, self._phrases, _GATE_WORDS),)
         )
+        """The automata ``scan`` reads first: one for all the terms, or the lists'
+        (shared by every matcher of these languages) and one for a teacher's terms."""
 
     def _add(self, term: Term) -> None:
         key = _key(term.text)
@@ -341,36 +354,36 @@ class ContentMatcher:
         (a listed word or phrase, which the word path would only find again)
         sends it to the full scan.
         """
-        screen = self._screen
         padded = text.padded
-        hits = screen.automaton.find_matches_as_indexes(padded, overlapping=True)
-        if not hits:
-            return _NOTHING
-        flags = screen.flags
         marked: set[bytes] = set()
-        anchors: list[bytes] = []
-        for index, _, end in hits:
-            flag = flags[index]
-            if flag & _FOUND:
-                return _SEEN_TERM
-            if flag & (_TERM | _WIDE):
-                return None
-            if flag & _WORD:
-                # The whole word around the hit (``end - 1`` is inside it, or is the
-                # space that ends it for a "*stem" key).
-                first = padded.rfind(b" ", 0, end - 1) + 1
-                if self._lookup(padded[first : padded.find(b" ", first)]) is not None:
-                    return None
+        for screen in self.screens:
+            hits = screen.automaton.find_matches_as_indexes(padded, overlapping=True)
+            if not hits:
                 continue
-            word = screen.words[index]
-            if flag & _ANCHOR and word not in marked:
-                anchors.append(word)
-            marked.add(word)
-        for anchor in anchors:
-            for search in screen.phrases[anchor]:
-                if search.search(padded) is not None:
+            flags = screen.flags
+            anchors: list[bytes] = []
+            for index, _, end in hits:
+                flag = flags[index]
+                if flag & _FOUND:
+                    return _SEEN_TERM
+                if flag & (_TERM | _WIDE):
                     return None
-        return marked
+                if flag & _WORD:
+                    # The whole word around the hit (``end - 1`` is inside it, or is
+                    # the space that ends it for a "*stem" key).
+                    first = padded.rfind(b" ", 0, end - 1) + 1
+                    if self._lookup(padded[first : padded.find(b" ", first)]) is not None:
+                        return None
+                    continue
+                word = screen.words[index]
+                if flag & _ANCHOR and word not in marked:
+                    anchors.append(word)
+                marked.add(word)
+            for anchor in anchors:
+                for search in screen.phrases[anchor]:
+                    if search.search(padded) is not None:
+                        return None
+        return marked or _NOTHING
 
     def _scan_words(self, text: NormalisedText) -> tuple[ContentMatch, ...]:
         """``scan`` word by word, against the memo of plain words."""
@@ -546,8 +559,14 @@ def _compiled(languages: frozenset[str], extra_terms: frozenset[Term]) -> Conten
         wordlist = load_wordlist(language)
         terms.extend(wordlist.terms)
         allowed.extend(wordlist.allowed)
-    terms.extend(sorted(extra_terms, key=lambda term: term.text))
-    return ContentMatcher(terms, allowed)
+    if not extra_terms:
+        return ContentMatcher(terms, allowed)
+    # The lists' screen is shared (about 7 MB); a teacher's terms get a small one.
+    extra = sorted(extra_terms, key=lambda term: term.text)
+    own = ContentMatcher(extra, screens=())  # only to fold and sort the terms' keys
+    screen = _Screen(own._exact, own._prefixes, own._suffixes, own._phrases, None)
+    lists = _compiled(languages, frozenset()).screens
+    return ContentMatcher([*terms, *extra], allowed, screens=(*lists, screen))
 
 
 def content_matcher(

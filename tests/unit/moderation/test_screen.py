@@ -166,3 +166,23 @@ async def test_the_content_check_follows_each_rooms_word_sets() -> None:
         zorbalon = CheckContext(custom, "a zorbalon")
         assert await check.check(message, zorbalon) is not None
         assert await check.check(message, CheckContext(english, "a zorbalon")) is None
+
+
+def test_a_teachers_terms_get_their_own_small_screen_beside_the_shared_one() -> None:
+    own = frozenset(
+        {
+            Term("zorb*", Severity.BLOCK),
+            Term("*quux", Severity.HOLD),
+            Term("blue whale", Severity.HOLD),
+            Term("plonk", Severity.HOLD),
+        }
+    )
+    matcher = _compiled(frozenset(LANGUAGES), own)
+    assert matcher.screens[0] is _compiled(frozenset(LANGUAGES), frozenset()).screens[0]
+    assert len(matcher.screens) == 2
+    for text in ("zorbing", "megaquux", "the blue... whale", "plonk!", "a PLONK", "idiot zorb"):
+        found = _found(matcher.scan(normalise(text)))
+        assert found == _found(matcher.scan_full(normalise(text))), text
+        assert found[1] & own, text
+    for text in ("azorb", "quuxes", "blue sky whale", "plonks", CLASSROOM[0]):
+        assert not (_found(matcher.scan(normalise(text)))[1] & own), text
