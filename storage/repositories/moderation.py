@@ -123,11 +123,16 @@ def insert_messages(
     SQLite would mean one statement per row.
     """
     statement = insert(ChatMessage).returning(ChatMessage.message_id, ChatMessage.id)
-    return statement, [_new_row(new) for new in news]
+    return statement, new_message_rows(news)
+
+
+def new_message_rows(news: Sequence[NewChatMessage]) -> list[dict[str, Any]]:
+    """The rows of new chat messages, by column name (every column but ``id``)."""
+    return [_new_row(new) for new in news]
 
 
 def inserted_messages(
-    news: Sequence[NewChatMessage], returned: Iterable[Row[str, int]]
+    news: Sequence[NewChatMessage], returned: Iterable[Row[str, int] | tuple[str, int]]
 ) -> list[ChatMessageRecord]:
     """The records of ``news`` once ``insert_messages`` returned their ids."""
     ids = {message_id: row_id for message_id, row_id in returned}

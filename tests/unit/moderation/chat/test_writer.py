@@ -4,6 +4,7 @@ tests/integration/storage/test_chat_messages.py)."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -264,3 +265,25 @@ async def test_rows_arriving_during_a_commit_are_batched_then_inline_again(
         *(r.message_id for r in rows),
         quiet.message_id,
     ]
+
+
+async def test_a_locked_file_sends_the_row_to_the_thread_which_waits_for_the_lock(
+    sender_db: Database,
+) -> None:
+    batches = ChatBatches(sender_db)
+    path = sender_db.engine.url.database
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    row = chat_row()
+    try:
+        assert batches.add_now([row]) is None  # the loop does not wait for it
+        adding = asyncio.create_task(batches.add([row]))
+        await asyncio.sleep(0.05)
+        assert not adding.done()  # the thread waits...
+        other.execute("COMMIT")  # ...until it is free
+        assert [s.message_id for s in await adding] == [row.message_id]
+    finally:
+        other.close()
+        batches.close()
+    assert await stored_ids(sender_db, [row.message_id]) == [row.message_id]
