@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, insert, inspect, select
 
 from storage import Database, current_revision, head_revision, upgrade
 from storage.migrations import downgrade
 from storage.tables import Base
+from storage.tables.accounts import User
+from storage.tables.network import SearchDoc
 from tests.services import require_postgres
 
 # Some search machinery is engine-specific and made by raw SQL in the
@@ -142,3 +145,64 @@ async def test_upgrade_downgrade_and_upgrade_again(empty_db: Database):
 async def test_migrated_schema_matches_the_metadata(empty_db: Database):
     await upgrade(empty_db)
     assert await schema_differences(empty_db) == []
+
+
+async def test_profiles_of_teachers_signed_in_before_get_their_inactivity_date(
+    empty_db: Database,
+) -> None:
+    """Migration 0010: a profile document written before the inactivity rule
+    gets the date a year after its teacher's last sign-in (so an inactive
+    teacher, who never signs in again, still leaves search); a teacher who
+    never signed in keeps a visible profile, and a post keeps its expiry."""
+    await upgrade(empty_db, "0009")
+    last_login = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+    post_expiry = 1_900_000_000
+    async with empty_db.engine.begin() as conn:
+        for user_id, login in (("u-signed", last_login), ("u-never", None)):
+            await conn.execute(
+                insert(User).values(
+                    id=user_id,
+                    kind="teacher",
+                    status="validated",
+                    token_epoch=0,
+                    created_at=last_login,
+                    updated_at=last_login,
+                    last_login_at=login,
+                )
+            )
+        common = {
+            "owner_validated": True,
+            "country_code": "FR",
+            "school_type": "primary",
+            "age_min": 8,
+            "age_max": 11,
+            "looking_for_partners": True,
+            "subjects": [],
+            "languages": [],
+            "expires_s": None,
+        }
+        await conn.execute(
+            insert(SearchDoc),
+            [
+                {"kind": "profile", "ref_id": "u-signed", "owner_id": "u-signed", **common},
+                {"kind": "profile", "ref_id": "u-never", "owner_id": "u-never", **common},
+                {
+                    "kind": "post",
+                    "ref_id": "p-1",
+                    "owner_id": "u-signed",
+                    **common,
+                    "expires_s": post_expiry,
+                },
+            ],
+        )
+
+    await upgrade(empty_db)
+
+    async with empty_db.engine.connect() as conn:
+        rows = await conn.execute(select(SearchDoc.ref_id, SearchDoc.expires_s))
+        expiry = {ref_id: expires for ref_id, expires in rows}
+    assert expiry == {
+        "u-signed": int((last_login + timedelta(days=365)).timestamp()),
+        "u-never": None,
+        "p-1": post_expiry,
+    }
