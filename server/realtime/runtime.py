@@ -42,6 +42,14 @@ MISSED_BEATS = 3
 """A node silent for this many heartbeats is taken for dead."""
 
 
+def _abort_transport(environ: dict[str, Any]) -> None:
+    """Abort the TCP connection under a socket's WebSocket (see ``Realtime.let_go``)."""
+    request = environ.get("aiohttp.request")
+    transport = None if request is None else request.transport
+    if transport is not None:
+        transport.abort()
+
+
 class Realtime:
     """The realtime layer of one node.
 
@@ -96,8 +104,11 @@ class Realtime:
         for the WebSocket handlers, which never end by themselves, while the
         clients stay on a node that is going away, then cancels them.
         """
-        for conn in self.connections.all():
-            self.let_go(conn.sid)
+        # Every engine-level socket, not only the registered connections: a
+        # socket still in its Socket.IO handshake (authenticating, joining)
+        # would otherwise keep its handler, and the shutdown, waiting.
+        for environ in list(self.sio.environ.values()):
+            _abort_transport(environ)
 
     # -- Socket.IO handlers ------------------------------------------------
 
@@ -200,10 +211,8 @@ class Realtime:
         a shutdown meanwhile would wait for that queue forever.
         """
         environ = self.sio.get_environ(sid, NAMESPACE)
-        request = None if environ is None else environ.get("aiohttp.request")
-        transport = None if request is None else request.transport
-        if transport is not None:
-            transport.abort()
+        if environ is not None:
+            _abort_transport(environ)
 
     async def revalidate(self, conn: Connection, *, force: bool) -> None:
         """Check the connection's account again if due (or if ``force``).

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
 from protocol.events.chat import ChatMessagePosted
@@ -22,6 +23,7 @@ from server.realtime.connections import Connection
 from tests.integration.realtime.live import Live, RecordingClient, until
 from tests.integration.realtime.test_resume import say, visible_seqs
 
+CLOSED_TYPES = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
 RECONNECT_GRACE_S = 1.0
 """Several times the test clients' longest reconnect delay (0.2 s): a client
 that was going to come back would have by then."""
@@ -120,3 +122,22 @@ async def test_a_final_eviction_wins_over_a_pending_rejoin(live: Live) -> None:
     assert kid.closed_reason == "server_closed"
     await asyncio.sleep(RECONNECT_GRACE_S)
     assert kid.joins == 1
+
+
+async def test_a_stopping_node_lets_go_of_sockets_still_in_their_handshake(live: Live) -> None:
+    # An Engine.IO socket whose Socket.IO connect has not arrived (or is still
+    # being authenticated) has no connection yet; a stopping node must let it
+    # go too, or its handler keeps the shutdown waiting for its whole timeout.
+    session = aiohttp.ClientSession()
+    try:
+        socket = await session.ws_connect(f"{live.url}/socket.io/?EIO=4&transport=websocket")
+        assert (await socket.receive_str()).startswith("0{")
+        assert list(live.realtime.connections.all()) == []
+
+        await live.http.app.on_shutdown.send(live.http.app)
+
+        async with asyncio.timeout(RECONNECT_GRACE_S * 5):
+            message = await socket.receive()
+        assert message.type in CLOSED_TYPES, message
+    finally:
+        await session.close()
