@@ -13,11 +13,14 @@ for well under 1 ms of work.
 So on SQLite a batch is written right in the event loop, on a
 synchronous engine's connection to the same file (the pragmas of
 ``Database``'s connections; WAL lets it write beside them), straight
-through the driver: one prepared INSERT ... RETURNING per row (the driver
-caches it; the columns' SQLAlchemy type conversions are looked up once)
-and a commit, nothing to wait for. SQLAlchemy's Connection.execute of the
-same bulk insert took 0.5 ms for one row, this 0.17 ms (2026-11-29, load
-6), most of it the commit. Its
+through the driver: one prepared INSERT per row (the driver caches it;
+its parameters come straight from the message, converted by SQLAlchemy
+only where a column needs it, the id is the driver's ``lastrowid``; see
+``_RowInsert``) and a commit, nothing to wait for. SQLAlchemy's
+Connection.execute of the same bulk insert took 0.5 ms for one row, this
+0.17 ms (2026-11-29, load 6), most of it the commit; then 78 -> 53 µs of
+CPU on a quiet host without SQLAlchemy's conversion of every column, the
+RETURNING and a context manager per message. Its
 connection's busy timeout is 0, so the loop never waits for another
 writer's lock: a batch that finds the file locked runs instead on this
 module's thread with the usual busy timeout. ``add_now`` is that in-loop
@@ -37,18 +40,26 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Dialect, Engine, PoolProxiedConnection, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    Engine,
+    FromClause,
+    PoolProxiedConnection,
+    create_engine,
+    event,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from .database import Database, _on_sqlite_connect
 from .errors import DatabaseUnavailable, DuplicateKey
 from .records_moderation import ChatMessageRecord, NewChatMessage
-from .repositories.moderation import inserted_messages, new_message_rows
+from .repositories.moderation import inserted_messages
 from .tables.moderation import ChatMessage
 
 TRANSACTION = "moderation.chat_post"
@@ -73,8 +84,6 @@ class ChatBatches:
         self._insert: _RowInsert | None = None
         self._patient: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
-        self._locked = False
-        """The last ``add_now`` found the file locked (nothing stored, nothing to report)."""
         if db.dialect == "sqlite":
             url = db.engine.url.set(drivername="sqlite")
             self._now = create_engine(url, pool_size=1, pool_reset_on_return=None)
@@ -113,47 +122,43 @@ class ChatBatches:
         event loop, when that can be done: on SQLite, unless another writer holds
         the file's lock. None: nothing was stored, ``add`` must do it.
 
+        Errors are mapped here rather than through ``_observed``: a context
+        manager per message cost a few µs of a store's ~50.
+
         Raises:
             DuplicateKey, DatabaseUnavailable: As ``add`` (nothing was stored).
         """
         if self._now is None:
             return None
-        with self._observed():
-            try:
-                return self._insert_now(news)
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode != SQLITE_BUSY:
-                    raise
-                self._locked = True
-        return None
+        started = time.perf_counter()
+        try:
+            stored = self._insert_now(news)
+        except BaseException as exc:
+            if isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode == SQLITE_BUSY:
+                return None
+            self._db.observe(TRANSACTION, time.perf_counter() - started, False)
+            mapped = _storage_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        self._db.observe(TRANSACTION, time.perf_counter() - started, True)
+        return stored
 
     @contextmanager
     def _observed(self) -> Iterator[None]:
-        """Maps the driver's errors to storage's and reports the transaction's
-        time (a lock that sent the batch elsewhere is no failure and no report)."""
+        """Maps the driver's errors to storage's and reports the transaction's time."""
         started = time.perf_counter()
-        self._locked = False
         ok = False
         try:
             yield
             ok = True
-        except (IntegrityError, sqlite3.IntegrityError) as exc:
-            raise DuplicateKey("this already exists") from exc
-        except (
-            OperationalError,
-            InterfaceError,
-            sqlite3.OperationalError,
-            sqlite3.InterfaceError,
-            OSError,
-        ) as exc:
-            raise DatabaseUnavailable("the database is unavailable; try again shortly") from exc
-        except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise DatabaseUnavailable("the database connection was lost") from exc
-            raise
+        except BaseException as exc:
+            mapped = _storage_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
         finally:
-            if not self._locked:
-                self._db.observe(TRANSACTION, time.perf_counter() - started, ok)
+            self._db.observe(TRANSACTION, time.perf_counter() - started, ok)
 
     def close(self) -> None:
         """Release the thread and the synchronous engines' connections (after the last batch)."""
@@ -180,27 +185,112 @@ class ChatBatches:
             raise
 
 
+_COLUMNS = (
+    "message_id",
+    "room_id",
+    "session_id",
+    "project_id",
+    "school_id",
+    "participant_id",
+    "sender_user_id",
+    "sender_role",
+    "channel",
+    "group_id",
+    "peer_user_id",
+    "peer_participant_id",
+    "status",
+    "text",
+    "client_msg_id",
+    "sent_at",
+    "links_allowed",
+    "edited",
+    "hold_reason",
+    "findings",
+    "decided_by",
+    "decided_at",
+)
+"""chat_messages' columns but ``id``, in the order ``_RowInsert.parameters``
+gives them (``check_columns`` holds the table to it)."""
+
+
+def check_columns(table: FromClause) -> None:
+    """Refuse a table whose columns (but ``id``) are not ``_COLUMNS``, in order:
+    ``_RowInsert`` writes its parameters in that order, so a column added,
+    removed or moved must be written there too, not silently misaligned.
+
+    Raises:
+        RuntimeError: They differ.
+    """
+    names = tuple(c.name for c in table.columns if not c.primary_key)
+    if names != _COLUMNS:
+        raise RuntimeError(f"{table} has columns {names}, _RowInsert writes {_COLUMNS}")
+
+
 class _RowInsert:
-    """chat_messages' INSERT ... RETURNING id for the driver, with each
-    column's conversion (SQLAlchemy's bind processor for this dialect)."""
+    """chat_messages' INSERT for the driver, and each row's parameters.
+
+    A row's parameters come straight from the ``NewChatMessage``'s fields, in
+    ``_COLUMNS``' order: only ``sent_at``, ``links_allowed`` and non-empty
+    ``findings`` need SQLAlchemy's conversion (its bind processors for this
+    dialect), and the columns every new row gives the same value (``edited``,
+    empty ``findings``, ``decided_*``) are converted once, here, so the rows
+    are those SQLAlchemy's own insert would store (running every column
+    through it cost a third of the store). No RETURNING: ``id`` is the rowid,
+    which the driver gives as ``lastrowid``.
+    """
 
     def __init__(self, dialect: Dialect) -> None:
-        columns = [c for c in ChatMessage.__table__.columns if not c.primary_key]
-        self._names = tuple(c.name for c in columns)
-        self._processors = tuple(
-            c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns
-        )
+        table = ChatMessage.__table__
+        check_columns(table)
+        c = table.c
+        self._sent_at = _processor(c.sent_at, dialect)
+        self._links_allowed = _processor(c.links_allowed, dialect)
+        self._findings = _processor(c.findings, dialect)
+        self._edited = self._links_allowed(False)
+        self._no_findings = self._findings(None)
+        self._decided_by = _processor(c.decided_by, dialect)(None)
+        self._decided_at = _processor(c.decided_at, dialect)(None)
         self.sql = (
-            f"INSERT INTO {ChatMessage.__tablename__} ({', '.join(self._names)}) "
-            f"VALUES ({', '.join('?' for _ in columns)}) RETURNING id"
+            f"INSERT INTO {ChatMessage.__tablename__} ({', '.join(_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in _COLUMNS)})"
         )
 
-    def parameters(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        """The statement's parameters for one row (``new_message_rows``)."""
-        return tuple(
-            row[name] if process is None else process(row[name])
-            for name, process in zip(self._names, self._processors, strict=True)
+    def parameters(self, new: NewChatMessage) -> tuple[Any, ...]:
+        """The statement's parameters for ``new``, in ``_COLUMNS``' order."""
+        return (
+            new.message_id,
+            new.room_id,
+            new.session_id,
+            new.project_id,
+            new.school_id,
+            new.participant_id,
+            new.sender_user_id,
+            new.sender_role,
+            new.channel,
+            new.group_id,
+            new.peer_user_id,
+            new.peer_participant_id,
+            new.status,
+            new.text,
+            new.client_msg_id,
+            self._sent_at(new.sent_at),
+            self._links_allowed(new.links_allowed),
+            self._edited,
+            new.hold_reason,
+            self._findings([dict(f) for f in new.findings]) if new.findings else self._no_findings,
+            self._decided_by,
+            self._decided_at,
         )
+
+
+def _processor(column: ColumnElement[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """``column``'s bind processor for ``dialect`` (the identity when it has none)."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return _same if process is None else process
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _insert(
@@ -224,9 +314,9 @@ def _insert_on(
         if not conn.in_transaction:
             cursor.execute("BEGIN")
         returned: list[tuple[str, int]] = []
-        for new, row in zip(news, new_message_rows(news), strict=True):
-            cursor.execute(insert.sql, insert.parameters(row))
-            returned.append((new.message_id, cursor.fetchone()[0]))
+        for new in news:
+            cursor.execute(insert.sql, insert.parameters(new))
+            returned.append((new.message_id, cursor.lastrowid))
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -234,6 +324,27 @@ def _insert_on(
     finally:
         cursor.close()
     return inserted_messages(news, returned)
+
+
+def _storage_error(exc: BaseException) -> Exception | None:
+    """Storage's error for the driver's (or SQLAlchemy's) ``exc``, as
+    ``Database.transaction`` maps them; None: ``exc`` is no database error."""
+    if isinstance(exc, (IntegrityError, sqlite3.IntegrityError)):
+        return DuplicateKey("this already exists")
+    if isinstance(
+        exc,
+        (
+            OperationalError,
+            InterfaceError,
+            sqlite3.OperationalError,
+            sqlite3.InterfaceError,
+            OSError,
+        ),
+    ):
+        return DatabaseUnavailable("the database is unavailable; try again shortly")
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return DatabaseUnavailable("the database connection was lost")
+    return None
 
 
 def _never_wait(dbapi_connection: Any, _record: Any) -> None:
