@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -76,6 +78,21 @@ async def test_a_naive_datetime_is_refused_and_nothing_is_written(db: Database):
     assert page.items == ()
 
 
+async def aiosqlite_threads_ended(before: set[threading.Thread]) -> None:
+    """Wait, with the test's loop still open, for the aiosqlite threads started
+    since ``before`` to end.
+
+    When a connect fails, aiosqlite stops the connection's thread without
+    waiting for it; on a busy host that thread may finish after pytest has
+    closed the test's loop, and its call back into the closed loop then fails
+    during whichever test runs next (seen once in CI).
+    """
+    for thread in set(threading.enumerate()) - before:
+        if "_connection_worker_thread" in thread.name:
+            await asyncio.to_thread(thread.join, 10)
+            assert not thread.is_alive(), "an aiosqlite connection was left open"
+
+
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -97,6 +114,7 @@ def closed_port() -> int:
 )
 async def test_an_unreachable_database_is_unavailable(url, tmp_path):
     observed = Observed()
+    threads = set(threading.enumerate())
     db = Database(url(tmp_path), observer=observed)
     try:
         with pytest.raises(DatabaseUnavailable) as caught:
@@ -107,4 +125,5 @@ async def test_an_unreachable_database_is_unavailable(url, tmp_path):
             await db.ping()
     finally:
         await db.close()
+        await aiosqlite_threads_ended(threads)
     assert [(name, ok) for name, _, ok in observed.calls] == [("test.unreachable", False)]
