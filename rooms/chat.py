@@ -30,6 +30,11 @@ commit.
 ``context`` and ``act`` give moderation what it needs for the teachers'
 actions without reaching into the room's records: who the actor is now, the
 room's chat policy, and one atomic commit of a new policy with its events.
+Moderation may also keep *marks* in the session's state (``ChatChange.marks``,
+read back with ``ChatRoom.mark``), committed with those events: a record of
+what the room was told, which a later action can check (a held message's
+decision is told once; see ``moderation.chat.queue``). They go with the
+session's other fields when it ends.
 """
 
 from __future__ import annotations
@@ -66,6 +71,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+MARK = "m:"
+"""Prefix of moderation's marks among the room's fields."""
+
 
 @dataclass(frozen=True)
 class ChatRoom:
@@ -87,6 +95,10 @@ class ChatRoom:
     def participants(self) -> Iterator[Participant]:
         return self._view.participants()
 
+    def mark(self, name: str) -> str | None:
+        """A mark committed by ``ChatService.act`` in this session (None: none)."""
+        return self._view.raw.get(MARK + name)
+
 
 @dataclass
 class ChatChange(Generic[T]):
@@ -96,6 +108,8 @@ class ChatChange(Generic[T]):
     policy: str | None = None
     """The session's new chat policy; None leaves it."""
     notices: list[Notice] = field(default_factory=list)
+    marks: dict[str, str] = field(default_factory=dict)
+    """Marks to keep in the session's state, in the same commit as the notices."""
 
 
 def _posted(screened: Screened) -> list[Notice]:
@@ -296,6 +310,8 @@ class ChatService:
             if wanted.policy is not None and wanted.policy != kept:
                 change.set_fields[CHAT_FIELD] = wanted.policy
             change.events.extend(Outgoing(n.audience, n.event) for n in wanted.notices)
+            for name, value in wanted.marks.items():
+                change.set_fields[MARK + name] = value
             return change
 
         applied = await self._kernel.mutate(actor.room_id, decide_on)

@@ -4,11 +4,22 @@ Every teacher's tool (delete, mute, clear, settings, the held queue, closing
 a report) and a participant's report has the same three steps: read the room
 as it is now (``ChatService.context``: present, a teacher when it must be),
 write the change and its audit entry in one transaction, and tell the room
-in one atomic commit: inside that transaction, before it commits, where a
-change the room never heard of must not be kept (delete, clear, the held
-queue's decisions: see ``queue``), after it elsewhere. ``RoomAction`` holds
-what the three share, so each tool states only what is its own: which rows
-change, which entry, which events.
+in one atomic commit. No commit spans the database and the room's store, so
+each tool orders the two for the failure it can bear:
+
+* the held queue's decisions tell the room first, with a mark of the
+  decision in the same room commit, then store it; whoever meets the
+  message next finishes storing what the mark says (``queue``): told once,
+  stored as told;
+* delete and clear tell the room inside their transaction, before it
+  commits: a failure to tell rolls the change back, and a failing commit
+  after telling leaves a change the room heard but the database lacks,
+  which doing it again repairs (a second tombstone or clear is harmless);
+* mute, settings and reports commit first and tell after (``sanctions``,
+  ``reports``).
+
+``RoomAction`` holds what the three share, so each tool states only what
+is its own: which rows change, which entry, which events.
 A tool that drops a message's text also rewrites the room's log
 (``replacing``, ``RoomAction.redact``), so that no replay carries it.
 """
@@ -23,6 +34,7 @@ from cluster import Clock, Redaction
 from community.clock import utc_now
 from protocol.errors import NotFound
 from protocol.events.base import ServerEvent
+from protocol.ids import UserId
 from rooms import ChatChange, ChatRoom, Notice, RoomActor, RoomServices
 from storage import UnitOfWork
 from storage.records_moderation import ChatMessageRecord
@@ -84,13 +96,19 @@ class RoomAction:
         subject_type: str,
         subject_id: str,
         reason: str | None = None,
+        decided: tuple[UserId, datetime] | None = None,
         **details: Any,
     ) -> None:
-        """The action's entry in the project's audit log (in ``uow``), naming the room."""
+        """The action's entry in the project's audit log (in ``uow``), naming the room.
+
+        ``decided``: who acted and when, if not this actor now (a decision
+        stored after another teacher made it: see ``queue``).
+        """
+        actor_id, at = decided or (self.actor.user_id, self.at)
         await record(
             uow,
-            at=self.at,
-            actor_id=self.actor.user_id,
+            at=at,
+            actor_id=actor_id,
             action=action,
             project_id=self.room.project_id,
             subject_type=subject_type,

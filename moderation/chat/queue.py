@@ -2,39 +2,64 @@
 
 A held message is stored (``held``) and announced to the room's teachers
 only (``moderation.message_held``); its sender sees it waiting. A teacher
-approves it as written, edits and approves it, or refuses it. The decision
-is a guarded update (two teachers deciding at once: one wins, the other gets
-``conflict``) with its audit entry; the room learns it in one commit: the
-message's copies as if just posted (with the original time, ``edited`` when
-a teacher changed it) and ``moderation.held_resolved`` to the teachers, or
-``chat.message_declined`` to its sender alone. A refused message's text is
-dropped from the room's log too: its waiting notices are replayed as the
-decision (``chat.message_declined`` to the sender, ``moderation.held_resolved``
-to the teachers), under their own ``seq``.
+approves it as written, edits and approves it, or refuses it. The room
+learns the decision in one commit: the message's copies as if just posted
+(with the original time, ``edited`` when a teacher changed it) and
+``moderation.held_resolved`` to the teachers, or ``chat.message_declined``
+to its sender alone. A refused message's text is dropped from the room's log
+too: its waiting notices are replayed as the decision, under their own
+``seq``. Two teachers deciding at once: one wins, the other gets
+``conflict``.
 
-The room is told *inside* the decision's transaction, before it commits.
-Deciding first and telling afterwards left a window in which the database
-said ``posted`` and nobody had been told (a crash, or the shared room state
-unreachable for a moment): the message sat in the history and never arrived
-live, and approving it again was a conflict. Now a failure to tell rolls the
-decision back: the message still waits and the teacher can try again (a
-refusal's redaction of the log, made just before, stays: the log errs on the
-side of the text's removal). The
-guarded update holds the row (PostgreSQL) or the write lock (SQLite) until
-the commit, so a second teacher deciding at the same moment waits, then
-finds it decided: the room is never told twice, nor told of an approval
-that a refusal beat. What is left is a failing COMMIT after the room was
-told (the database lost at that instant): the message is live but still
-waits, and is logged as such.
+Told once, stored as told. The room's state and its event log live in one
+store (``cluster``), the messages in another (the database), and no commit
+spans both; so the decision is made *in the room*, where participants see
+it, and the database follows:
+
+1. the message is read (it must wait, in this session);
+2. one room commit appends the decision's events *and* a mark
+   ``held:<message_id>`` holding the decision (``ChatChange.marks``), guarded
+   by the mark's absence (the commit is made on the version it checked).
+   This is the decision's one moment: a second decision finds the mark and
+   appends nothing, so no participant ever gets a message posted twice;
+3. a refusal rewrites the waiting notices in the log (idempotent);
+4. a short transaction stores the decision the mark holds (guarded
+   ``held`` -> ``posted``/``rejected``) with its audit entry, by the teacher
+   and at the time of the mark.
+
+A crash or a failing database between 2 and 4 leaves the room told and the
+message stored as waiting. Whoever next meets it, a teacher listing the
+queue or deciding on it (any teacher: the one who retries gets
+``conflict``, the decision having been made), finds the mark and finishes
+3 and 4 with the mark's decision, not their own: what is stored becomes what
+the room heard. Until then the message's history row says waiting (its
+sender sees it waiting, others not at all) while the live room and its log
+say posted: the gap lasts until the queue is next read, and a session's
+marks go with its state when it ends, so a message decided in the last
+seconds of a session whose database was down then stays waiting for good
+(logged). If the room commit in 2 fails, nothing was told nor stored: the
+message still waits and the decision can be made again.
+
+Why not tell inside the database transaction, as before: a crash or a
+failing COMMIT after the room was told rolled the decision back while every
+client had the message, and approving it again posted it a second time (live
+and in every replay); it also held the database's write lock (SQLite) or the
+row (PostgreSQL) across the round trips to the room store. Now the
+transaction holds only the update and the audit insert. The mark costs one
+small field of the session's state per decision, loaded with the room's
+other fields (``RoomKernel.view``), not by a chat message's path.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from cluster import Clock, Redaction
+from protocol.errors import NotFound
 from protocol.events.chat import ChatMessageDeclined, ChatMessageHeld
 from protocol.events.moderation import (
     Approved,
@@ -43,8 +68,8 @@ from protocol.events.moderation import (
     MessageHeld,
     ModerationReason,
 )
-from protocol.ids import MessageId
-from rooms import TEACHERS, Notice, RoomActor, RoomServices, person, posting
+from protocol.ids import MessageId, UserId
+from rooms import TEACHERS, ChatChange, ChatRoom, Notice, RoomActor, RoomServices, person, posting
 from storage import Database
 from storage.records_moderation import ChatMessageRecord
 
@@ -53,6 +78,92 @@ from .errors import AlreadyDecided
 from .views import held_view, posted_event, route_of
 
 logger = logging.getLogger(__name__)
+
+MARK = "held:"
+"""Prefix of a decision's mark in the session's state (``ChatRoom.mark``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A decision on a waiting message, as the room heard it (its mark)."""
+
+    approve: bool
+    text: str | None
+    """The teacher's text for an edited approval."""
+    by: UserId
+    by_participant_id: str
+    at: datetime
+    reason: str | None
+    """The teacher's reason code for a refusal."""
+
+    def encode(self) -> str:
+        return json.dumps(
+            {
+                "a": self.approve,
+                "t": self.text,
+                "u": self.by,
+                "p": self.by_participant_id,
+                "at": self.at.isoformat(),
+                "r": self.reason,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def decode(cls, text: str) -> Decision:
+        data = json.loads(text)
+        return cls(
+            approve=bool(data["a"]),
+            text=data["t"],
+            by=UserId(data["u"]),
+            by_participant_id=data["p"],
+            at=datetime.fromisoformat(data["at"]),
+            reason=data["r"],
+        )
+
+    @property
+    def action(self) -> str:
+        """The audit log's action name."""
+        if not self.approve:
+            return "chat.message_rejected"
+        return "chat.message_edited" if self.text is not None else "chat.message_approved"
+
+    def resolved(self, message_id: str) -> HeldResolved:
+        outcome = "approved" if self.approve else "rejected"
+        return HeldResolved(
+            message_id=message_id, outcome=outcome, by_participant_id=self.by_participant_id
+        )
+
+    def notices(self, message: ChatMessageRecord) -> list[Notice]:
+        """What the room is told of it."""
+        resolved = Notice(TEACHERS, self.resolved(message.message_id))
+        if self.approve:
+            approved = replace(
+                message,
+                status="posted",
+                text=self.text or message.text,
+                edited=self.text is not None,
+            )
+            return [*posting(route_of(approved), posted_event(approved)), resolved]
+        told = [resolved]
+        if message.sender_user_id is not None:
+            declined = ChatMessageDeclined(message_id=message.message_id)
+            told.append(Notice(person(message.sender_user_id), declined))
+        return told
+
+    def redactions(self, message_id: str) -> list[Redaction]:
+        """How the log forgets a refused message's waiting notices (none for an approval)."""
+        if self.approve:
+            return []
+        declined = ChatMessageDeclined(message_id=message_id)
+        return [
+            replacing((ChatMessageHeld.name,), message_id, declined),
+            replacing((MessageHeld.name,), message_id, self.resolved(message_id)),
+        ]
+
+
+def mark_of(message_id: str) -> str:
+    return MARK + message_id
 
 
 class HeldQueue:
@@ -72,13 +183,24 @@ class HeldQueue:
     async def list_held(self, actor: RoomActor) -> HeldList:
         """The session's waiting messages, oldest first.
 
+        A message the room already heard decided (its decision not stored
+        yet: see the module docstring) is stored now and not listed.
+
         Raises:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
         """
-        room = (await RoomAction.begin(self._rooms, self._clock, actor)).room
+        acting = await RoomAction.begin(self._rooms, self._clock, actor)
+        room = acting.room
         async with self._db.transaction("moderation.held_list") as uow:
             held = await uow.moderation.list_held(room.room_id, room.session_id)
-        return HeldList(messages=[held_view(m) for m in held])
+        waiting = []
+        for message in held:
+            heard = room.mark(mark_of(message.message_id))
+            if heard is None:
+                waiting.append(message)
+            else:
+                await self._finish(acting, message, Decision.decode(heard))
+        return HeldList(messages=[held_view(m) for m in waiting])
 
     async def approve(self, actor: RoomActor, message_id: MessageId, text: str | None) -> Approved:
         """Deliver a waiting message (with ``text``: edited by the teacher).
@@ -88,24 +210,10 @@ class HeldQueue:
             NotFound: No such message in this session.
             AlreadyDecided: It is not waiting (any more).
             ClusterUnavailable: The room could not be told (it still waits).
+            DatabaseUnavailable: The room was told, the decision is not
+                stored yet (it will be: see the module docstring).
         """
-
-        def notices(acting: RoomAction, message: ChatMessageRecord) -> list[Notice]:
-            approved = replace(
-                message, status="posted", text=text or message.text, edited=text is not None
-            )
-            resolved = HeldResolved(
-                message_id=message_id,
-                outcome="approved",
-                by_participant_id=acting.room.actor.participant_id,
-            )
-            return [
-                *posting(route_of(approved), posted_event(approved)),
-                Notice(TEACHERS, resolved),
-            ]
-
-        action = "chat.message_edited" if text is not None else "chat.message_approved"
-        seqs = await self._decide(actor, message_id, notices, text=text, action=action)
+        seqs = await self._decide(actor, message_id, approve=True, text=text, reason=None)
         return Approved(message_id=message_id, seq=seqs[0] if seqs else None)
 
     async def reject(
@@ -118,84 +226,97 @@ class HeldQueue:
             NotFound: No such message in this session.
             AlreadyDecided: It is not waiting (any more).
             ClusterUnavailable: The room could not be told (it still waits).
+            DatabaseUnavailable: As for ``approve``.
         """
-        declined = ChatMessageDeclined(message_id=message_id)
-
-        def notices(acting: RoomAction, message: ChatMessageRecord) -> list[Notice]:
-            told = [Notice(TEACHERS, resolved(acting))]
-            if message.sender_user_id is not None:
-                told.append(Notice(person(message.sender_user_id), declined))
-            return told
-
-        def resolved(acting: RoomAction) -> HeldResolved:
-            by = acting.room.actor.participant_id
-            return HeldResolved(message_id=message_id, outcome="rejected", by_participant_id=by)
-
-        def forget(acting: RoomAction) -> list[Redaction]:
-            return [
-                replacing((ChatMessageHeld.name,), message_id, declined),
-                replacing((MessageHeld.name,), message_id, resolved(acting)),
-            ]
-
-        await self._decide(
-            actor,
-            message_id,
-            notices,
-            text=None,
-            action="chat.message_rejected",
-            reason=reason,
-            forget=forget,
-        )
+        await self._decide(actor, message_id, approve=False, text=None, reason=reason.value)
 
     async def _decide(
         self,
         actor: RoomActor,
         message_id: MessageId,
-        notices: Callable[[RoomAction, ChatMessageRecord], list[Notice]],
         *,
+        approve: bool,
         text: str | None,
-        action: str,
-        reason: ModerationReason | None = None,
-        forget: Callable[[RoomAction], list[Redaction]] | None = None,
+        reason: str | None,
     ) -> tuple[int, ...]:
-        """Approve (``reason`` None) or refuse a waiting message, audit it, tell the room.
-
-        The audit's reason is the teacher's for a refusal, the pipeline's hold
-        reason for an approval. The room is told before the decision commits
-        (see the module docstring), after ``forget``'s redactions of its log;
-        returns the ``seq`` of each notice.
-        """
+        """Tell the room the decision with its mark, then store it; the notices' ``seq``."""
         acting = await RoomAction.begin(self._rooms, self._clock, actor)
-        told = False
-        try:
-            async with self._db.transaction("moderation.held_decide") as uow:
-                message = await acting.message(uow, message_id)
-                if not await uow.moderation.decide_held(
-                    message_id,
-                    approve=reason is None,
-                    text=text,
-                    decided_by=actor.user_id,
-                    at=acting.at,
-                ):
-                    raise AlreadyDecided("this message is not waiting for a decision")
-                await acting.audit(
-                    uow,
-                    action,
-                    subject_type="chat_message",
-                    subject_id=message_id,
-                    reason=message.hold_reason if reason is None else reason.value,
-                    session_id=acting.room.session_id,
-                    hold_reason=message.hold_reason or "",
-                )
-                if forget is not None:
-                    await acting.redact(*forget(acting))
-                seqs = await acting.tell(notices(acting, message))
-                told = True
-        except Exception:
-            if told:
-                logger.error(
-                    "the room was told of a decision on a held message that did not commit",
-                    extra={"room_id": acting.room.room_id, "message_id": message_id},
-                )
-            raise
+        async with self._db.transaction("moderation.held_read") as uow:
+            message = await acting.message(uow, message_id)
+        heard = acting.room.mark(mark_of(message_id))
+        if heard is not None:
+            await self._finish(acting, message, Decision.decode(heard))
+        if heard is not None or message.status != "held":
+            raise AlreadyDecided("this message is not waiting for a decision")
+        decision = Decision(
+            approve=approve,
+            text=text,
+            by=actor.user_id,
+            by_participant_id=acting.room.actor.participant_id,
+            at=acting.at,
+            reason=reason,
+        )
+        earlier, seqs = await self._rooms.chat.act(actor, self._telling(message, decision))
+        if earlier is not None:
+            # Decided in the room already (a rival teacher, or this decision's
+            # earlier attempt whose storing failed): store that one, not ours.
+            await self._finish(acting, message, earlier)
+            raise AlreadyDecided("this message is not waiting for a decision")
+        await self._finish(acting, message, decision)
         return seqs
+
+    @staticmethod
+    def _telling(
+        message: ChatMessageRecord, decision: Decision
+    ) -> Callable[[ChatRoom], ChatChange[Decision | None]]:
+        """The room commit of ``decision``, or the decision the room heard before it."""
+        name = mark_of(message.message_id)
+
+        def decide(current: ChatRoom) -> ChatChange[Decision | None]:
+            heard = current.mark(name)
+            if heard is not None:
+                return ChatChange(Decision.decode(heard))
+            if current.session_id != message.session_id:
+                raise NotFound("no such message in this session")
+            return ChatChange(
+                None, notices=decision.notices(message), marks={name: decision.encode()}
+            )
+
+        return decide
+
+    async def _finish(
+        self, acting: RoomAction, message: ChatMessageRecord, decision: Decision
+    ) -> None:
+        """Make the log and the database agree with ``decision``, which the room heard.
+
+        Idempotent: each step is a no-op once done (a redaction already made,
+        a message no longer waiting).
+        """
+        message_id = message.message_id
+        try:
+            await acting.redact(*decision.redactions(message_id))
+            async with self._db.transaction("moderation.held_decide") as uow:
+                stored = await uow.moderation.decide_held(
+                    message_id,
+                    approve=decision.approve,
+                    text=decision.text,
+                    decided_by=decision.by,
+                    at=decision.at,
+                )
+                if stored:
+                    await acting.audit(
+                        uow,
+                        decision.action,
+                        subject_type="chat_message",
+                        subject_id=message_id,
+                        reason=message.hold_reason if decision.approve else decision.reason,
+                        decided=(decision.by, decision.at),
+                        session_id=message.session_id,
+                        hold_reason=message.hold_reason or "",
+                    )
+        except Exception:
+            logger.warning(
+                "a decision the room heard is not stored yet; the queue's next reader stores it",
+                extra={"room_id": acting.room.room_id, "message_id": message_id},
+            )
+            raise
