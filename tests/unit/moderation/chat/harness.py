@@ -5,7 +5,8 @@ The live rooms exactly as ``tests.unit.rooms.harness.Rooms`` builds them
 services of ``moderation.chat`` built the way the server builds them: the
 chat's gate in ``build_room_services``, then the teachers' tools over those
 rooms. ``seen_by`` replays the appended events through the audiences, so a
-test can say what one participant's client received.
+test can say what one participant's client received. ``store`` puts another
+room store (``RedisRooms``) in place of the in-process one.
 """
 
 from __future__ import annotations
@@ -24,8 +25,17 @@ from moderation.chat import (
 )
 from protocol.api.accounts import AccountKind, AccountStatus
 from protocol.ids import SchoolId
-from rooms import EVERYONE, TEACHERS, RoomActor, build_room_services, group, person
+from rooms import (
+    EVERYONE,
+    TEACHERS,
+    RoomActor,
+    RoomServices,
+    build_room_services,
+    group,
+    person,
+)
 from storage import Database
+from tests.contract.room_stores import Store
 from tests.fakes.clock import FakeClock
 from tests.unit.rooms.harness import Person, Rooms, Seen
 
@@ -55,8 +65,12 @@ class ModeratedRooms(Rooms):
         clock: FakeClock,
         settings: ChatModerationSettings | None = None,
         limiter: RateLimiter | None = None,
+        store: Store | None = None,
     ) -> None:
         super().__init__(db, clock)
+        self._own_store = store is None
+        if store is not None:
+            self.store = store  # type: ignore[assignment]  # the caller opens and closes it
         self.limiter = limiter or InMemoryRateLimiter(clock)
         self.moderation_settings = settings or ChatModerationSettings()
         directory = ProjectDirectory(db=db)
@@ -67,15 +81,7 @@ class ModeratedRooms(Rooms):
             clock=clock,
             settings=self.moderation_settings,
         )
-        self.services = build_room_services(
-            db=db,
-            state=self.store,
-            log=self.store,
-            clock=clock,
-            directory=self.directory,
-            settings=self.settings,
-            gate=self.gates.chat,
-        )
+        self.services = self.services_on(self.store)
         self.moderation: ChatModeration = build_chat_moderation(
             db=db,
             rooms=self.services,
@@ -87,9 +93,25 @@ class ModeratedRooms(Rooms):
         )
         self.log: list[Seen] = []
 
+    def services_on(self, store: Store) -> RoomServices:
+        """The rooms' services over ``store``: with another node's view of
+        the same store, that node's services."""
+        return build_room_services(
+            db=self.db,
+            state=store,
+            log=store,
+            clock=self.clock,
+            directory=self.directory,
+            settings=self.settings,
+            gate=self.gates.chat,
+        )
+
     async def close(self) -> None:
         await self.gates.close()  # the chat writer stores what is queued, as the server does
-        await super().close()
+        if self._own_store:
+            await super().close()
+        elif self._feed is not None:
+            await self._feed.__aexit__(None, None, None)
 
     async def seat_teacher(self) -> Seat:
         person = await self.teacher()

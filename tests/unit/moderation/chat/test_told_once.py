@@ -11,15 +11,20 @@ and what is stored becomes what the room heard.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import pytest
 
 from moderation.chat.errors import AlreadyDecided
+from moderation.chat.queue import HeldQueue
 from protocol.events.moderation import ModerationReason
 from protocol.ids import MessageId
 from storage import Database, DatabaseUnavailable, UnitOfWork
+from tests.contract.room_stores import open_stores
+from tests.fakes.clock import FakeClock
+from tests.services import require_redis
 from tests.unit.moderation.chat.harness import POSTED, ModeratedRooms, Seat, data_of
 from tests.unit.moderation.chat.test_queue import HELD_TEXT, history_states, stored
 from tests.unit.moderation.chat.test_sanctions import audit_actions
@@ -128,3 +133,38 @@ async def test_a_decision_whose_storing_failed_is_told_once_and_stored_as_told(
     actions: dict[Decide, str] = {approve: "chat.message_approved", edit: "chat.message_edited"}
     action = actions.get(first, "chat.message_rejected")
     assert decided == [(action, teacher.person.user_id)]
+
+
+@pytest.mark.redis
+async def test_on_redis_a_teacher_on_another_node_finds_the_decision_the_room_heard(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mark is in the shared room state: node B's teacher stores node A's decision."""
+    async with open_stores(
+        require_redis(), f"jumelage-test:{uuid.uuid4().hex}", log_capacity=200
+    ) as stores:
+        rooms = ModeratedRooms(db, clock, store=stores.a)
+        await rooms.start()
+        try:
+            node_b = rooms.services_on(stores.b)
+            queue_b = HeldQueue(db=db, rooms=node_b, clock=clock)
+            teacher = await rooms.seat_teacher()
+            colleague = await rooms.seat_teacher()
+            kid = await rooms.seat_pupil()
+            sent = await rooms.services.chat.send(kid.actor, HELD_TEXT, None)
+            fail_storing_once(db, monkeypatch)
+            with pytest.raises(DatabaseUnavailable):
+                await rooms.moderation.queue.approve(teacher.actor, sent.message_id, EDITED)
+            assert await stored(db, sent.message_id) == ("held", HELD_TEXT)
+
+            with pytest.raises(AlreadyDecided):
+                await queue_b.reject(colleague.actor, sent.message_id, ModerationReason.OTHER)
+            assert await stored(db, sent.message_id) == ("posted", EDITED)
+            logged = await stores.b.since(rooms.room, 0)
+            assert logged is not None
+            told = [e.name for e in logged if sent.message_id in e.payload]
+            assert told.count(POSTED) == 1 and told.count("moderation.held_resolved") == 1
+            assert "chat.message_declined" not in told
+            assert (await queue_b.list_held(colleague.actor)).messages == []
+        finally:
+            await rooms.close()
