@@ -711,6 +711,13 @@ def measured_step(
     return result
 
 
+def describe_cpu(r: dict[str, Any]) -> str:
+    """The server's CPU per delivery, or why there is none (nothing delivered)."""
+    if not r["received"]:
+        return f"nothing delivered ({r['sent']} sent; refused: {r.get('refused') or 'none'})"
+    return f"{r['server_cpu_us_per_delivery']:.2f} µs per delivery ({r['received']} deliveries)"
+
+
 def describe_step(r: dict[str, Any]) -> str:
     return (
         f"rate {r['rate']:>5g}/s/sender: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
@@ -832,9 +839,7 @@ def measure_rooms(bench: Bench, name: str, compress: bool) -> dict[str, Any]:
             drain_s=plan.drain_s,
         )
         progress(
-            f"  CPU at {plan.cpu_rate}/s per sender: "
-            f"{cpu['server_cpu_us_per_delivery']:.2f} µs per delivery "
-            f"({cpu['received']} deliveries); {describe_step(cpu)}"
+            f"  CPU at {plan.cpu_rate}/s per sender: {describe_cpu(cpu)}; {describe_step(cpu)}"
         )
         ramped = ramp(loadgen, server, plan, first_step=1)
         return {
