@@ -15,8 +15,10 @@ each tool orders the two for the failure it can bear:
   commits: a failure to tell rolls the change back, and a failing commit
   after telling leaves a change the room heard but the database lacks,
   which doing it again repairs (a second tombstone or clear is harmless);
-* mute, settings and reports commit first and tell after (``sanctions``,
-  ``reports``).
+* mute and settings commit their audit first and tell after: their change
+  lives in the room's state, committed with its event (``sanctions``);
+* reports commit first and tell after, with a mark of what the teachers
+  were told, so that one not told is told once later (``reports``).
 
 ``RoomAction`` holds what the three share, so each tool states only what
 is its own: which rows change, which entry, which events.

@@ -6,17 +6,29 @@ project's teacher admins afterwards; never only to a platform admin. The
 reporter must be able to see the message; reporting it again changes
 nothing and answers the same report id. Filing and closing a report are in
 the project's audit log.
+
+A report is stored first, then told: what teachers are told must be listed
+too. The room commit that tells it keeps a mark ``report:<report_id>``
+holding what the teachers were told (``open``, then the outcome), so a
+report stored but not told (a crash, the room's store unreachable between
+the two) is told once, later: when the reporter reports the message again,
+when a teacher lists the session's reports, or when one closes it. The mark
+makes each telling once: the second finds it and tells nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from cluster import Clock
 from community import Principal, ProjectDirectory
 from protocol.errors import NotFound
+from protocol.events.base import ServerEvent
 from protocol.events.chat import ReportReason
 from protocol.events.moderation import ReportFiled, ReportList, ReportResolved
 from protocol.ids import MessageId, ProjectId, new_id
-from rooms import TEACHERS, Notice, RoomActor, RoomServices
+from rooms import TEACHERS, ChatChange, ChatRoom, Notice, RoomActor, RoomServices
 from storage import Database, DuplicateKey
 from storage.records import Slice
 from storage.records_moderation import ChatReportRecord, HistoryViewer
@@ -28,6 +40,40 @@ from .history import may_read
 from .views import report_view
 
 MAX_PROJECT_PAGE = 100
+MARK = "report:"
+"""Prefix of a report's mark in the session's state: what the teachers were told."""
+OPEN = "open"
+
+
+def _untold(room: ChatRoom, report: ChatReportRecord) -> bool:
+    """Whether the teachers were not told the report as it stands."""
+    return room.mark(MARK + report.report_id) != report.status
+
+
+def catching_up(reports: list[ChatReportRecord]) -> Callable[[ChatRoom], ChatChange[None]]:
+    """The room commit telling the teachers what they were not told of ``reports``."""
+
+    def decide(current: ChatRoom) -> ChatChange[None]:
+        change: ChatChange[None] = ChatChange(None)
+        for report in reports:
+            if not _untold(current, report):
+                continue
+            if report.status == OPEN:
+                event: ServerEvent = ReportFiled(report=report_view(report))
+            else:
+                by = next(
+                    (p for p in current.participants() if p.user_id == report.resolved_by), None
+                )
+                event = ReportResolved(
+                    report_id=report.report_id,
+                    outcome=report.status,
+                    by_participant_id="" if by is None else by.participant_id,
+                )
+            change.notices.append(Notice(TEACHERS, event))
+            change.marks[MARK + report.report_id] = report.status
+        return change
+
+    return decide
 
 
 class ChatReports:
@@ -63,33 +109,33 @@ class ChatReports:
                 message = await acting.message(uow, message_id)
                 if message.status != "posted" or not may_read(message, viewer):
                     raise NotFound("no such message in this session")
-                earlier = await uow.moderation.find_report_of(message_id, actor.user_id)
-                if earlier is not None:
-                    return earlier.report_id
-                filed = await uow.moderation.add_report(
-                    report_id=new_id(),
-                    message=message,
-                    reporter_user_id=actor.user_id,
-                    reporter_participant_id=actor.participant_id,
-                    reason=reason.value,
-                    at=acting.at,
-                )
-                await acting.audit(
-                    uow,
-                    "chat.report_filed",
-                    subject_type="chat_message",
-                    subject_id=message_id,
-                    reason=reason.value,
-                    report_id=filed.report_id,
-                )
+                # Reported before: the same report, told below if it was not then.
+                filed = await uow.moderation.find_report_of(message_id, actor.user_id)
+                if filed is None:
+                    filed = await uow.moderation.add_report(
+                        report_id=new_id(),
+                        message=message,
+                        reporter_user_id=actor.user_id,
+                        reporter_participant_id=actor.participant_id,
+                        reason=reason.value,
+                        at=acting.at,
+                    )
+                    await acting.audit(
+                        uow,
+                        "chat.report_filed",
+                        subject_type="chat_message",
+                        subject_id=message_id,
+                        reason=reason.value,
+                        report_id=filed.report_id,
+                    )
         except DuplicateKey:
-            # The same report, sent twice at once: the other one won.
+            # The same report, sent twice at once: the other one won (and tells).
             async with self._db.transaction("moderation.report_again") as uow:
                 earlier = await uow.moderation.find_report_of(message_id, actor.user_id)
             if earlier is None:
                 raise
             return earlier.report_id
-        await acting.tell([Notice(TEACHERS, ReportFiled(report=report_view(filed)))], staff=False)
+        await self._rooms.chat.act(actor, catching_up([filed]), staff=False)
         return filed.report_id
 
     async def list_reports(self, actor: RoomActor) -> ReportList:
@@ -101,6 +147,8 @@ class ChatReports:
         room = (await RoomAction.begin(self._rooms, self._clock, actor)).room
         async with self._db.transaction("moderation.reports_list") as uow:
             found = await uow.moderation.list_reports(room.room_id, room.session_id)
+        if any(_untold(room, report) for report in found):
+            await self._rooms.chat.act(actor, catching_up(found))
         return ReportList(reports=[report_view(r) for r in found])
 
     async def resolve(self, actor: RoomActor, report_id: str, outcome: str) -> None:
@@ -128,12 +176,8 @@ class ChatReports:
                 reason=outcome,
                 report_id=report_id,
             )
-        resolved = ReportResolved(
-            report_id=report_id,
-            outcome=outcome,
-            by_participant_id=acting.room.actor.participant_id,
-        )
-        await acting.tell([Notice(TEACHERS, resolved)])
+        closed = replace(found, status=outcome, resolved_by=actor.user_id, resolved_at=acting.at)
+        await self._rooms.chat.act(actor, catching_up([closed]))
 
     async def project_reports(
         self, actor: Principal, project_id: ProjectId, *, cursor: str | None, limit: int

@@ -18,6 +18,20 @@ chat policy with its events:
 * **policy**: lock the chat, slow mode, clickable links, private messages
   for this session, pre-moderation and personal data (kept for the room's
   next sessions): ``chat.policy_changed`` to everyone.
+
+Delete and clear tell the room inside their transaction (see ``acting``).
+Mute and policy commit the audit entry (and the lasting settings) first,
+then the room: a mute or a setting *is* the session's chat policy in the
+room's state, committed with its event, so the room cannot be muted or
+locked without being told, nor told without it. A crash or an unreachable
+room store between the two commits leaves the room as it was (the teacher
+gets an error, or nothing, and acts again) and an audit entry for an
+attempt that did not take effect: every sanction in effect is audited, some
+audited attempts are not in effect (and a policy's lasting settings may
+already apply to the room's next session). A client that missed the event
+and resumes from a snapshot (which holds no chat) reads the policy and its
+own mute in ``chat.history`` (``ChatPage.policy``, ``muted_until``), from the
+same room state.
 """
 
 from __future__ import annotations
