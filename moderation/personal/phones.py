@@ -37,12 +37,18 @@ Two stages, so that ordinary numbers never reach the slow one:
 
 Scores ("12-10") and sums ("3 x 4 = 12") have too few digits in a run to be
 candidates; "x", "=", "+" between digits end a run.
+
+The candidate expression starts with a look-behind, so ``re`` tries it at
+every position of the text (30 to 60 µs for 1,000 characters). It runs only
+around *digit chains* instead: digits joined by at most three separators,
+seven digits or more (see ``_candidates`` and ``_digit_chains``).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 from phonenumbers import (
     Leniency,
@@ -87,6 +93,17 @@ _NOT_PHONES = re.compile(
 )
 _DIGIT_GROUP = re.compile(r"\d+")
 _CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[ \t().\-/]{0,3}\d){6,17}(?!\w)")
+_DIGIT_CHAIN = re.compile(r"\d(?:[ \t().\-/]{0,3}\d){6,}")
+"""The digits of every ``_CANDIDATE`` match are in one such chain (the same
+separators, at most three between two digits; seven digits or more)."""
+_SHAPE = bytes(
+    ord("0") if chr(byte).isdecimal() else byte if chr(byte) in " \t().-/" else ord("x")
+    for byte in range(256)
+)
+"""Latin-1 byte -> "0" for a digit, itself for a separator, "x" for anything else."""
+_SHAPE_CHAIN = re.compile(rb"0(?:[ \t().\-/]{0,3}0){6,}")
+"""``_DIGIT_CHAIN`` over a text's shape: it starts with a literal, which ``re``
+finds without entering the pattern at every position."""
 
 
 @functools.cache
@@ -108,12 +125,12 @@ def find_phones(
     found: list[PersonalData] = []
     budget = [MAX_ATTEMPTS]
     confirmed = 0
-    for outer in _CANDIDATE.finditer(text):
+    for outer in _candidates(text):
         # Dates, times and prices are blanked in the candidate's surroundings only.
         start = max(0, outer.start() - _CONTEXT)
         segment = text[start : outer.end() + _CONTEXT]
         masked = _NOT_PHONES.sub(lambda match: " " * len(match.group()), segment)
-        for match in _CANDIDATE.finditer(masked):
+        for match in _CANDIDATE.finditer(masked):  # a few dozen characters
             candidate = match.group()
             if sum(char.isdigit() for char in candidate) < MIN_DIGITS:
                 continue
@@ -125,6 +142,40 @@ def find_phones(
                 span = visible.span(start + match.start(), start + match.end())
                 found.append(PersonalData(PersonalDataKind.PHONE, span, region))
     return found
+
+
+def _candidates(text: str) -> Iterator[re.Match[str]]:
+    """What ``_CANDIDATE.finditer(text)`` finds, searching only around digit chains.
+
+    A match is digits of one chain with the separators between them, after
+    a "+" just before the chain or not; its look-behind reads the character before the search's start (``re`` lets it
+    see the text before ``pos``) and its look-ahead the character after the
+    chain, which the window includes so that the end of the window is never
+    taken for the end of the text. Chains are maximal and apart, so no match
+    spans two, and the matches come in the order ``finditer`` gives them.
+    """
+    length = len(text)
+    for start, end in _digit_chains(text):
+        yield from _CANDIDATE.finditer(text, max(0, start - 1), min(length, end + 1))
+
+
+def _digit_chains(text: str) -> Iterator[tuple[int, int]]:
+    """The spans of ``_DIGIT_CHAIN`` in ``text``.
+
+    ``re`` looks for the first digit of ``_DIGIT_CHAIN`` with a set test per
+    character (12 to 15 µs for 1,000 characters). A text of Latin-1
+    characters only (most messages of the Latin-script languages but Polish)
+    has no digits but ASCII ones (the first other digit is U+0660), so its
+    chains are found in its shape (``_SHAPE``: one encoding, one
+    ``bytes.translate``, then a literal search; 3 to 4 times faster), at the
+    same offsets. Other texts may hold other scripts' digits ("０", "٣"),
+    which ``\\d`` matches, and are searched directly.
+    """
+    try:
+        shape = text.encode("latin-1").translate(_SHAPE)
+    except UnicodeEncodeError:
+        return (chain.span() for chain in _DIGIT_CHAIN.finditer(text))
+    return (chain.span() for chain in _SHAPE_CHAIN.finditer(shape))
 
 
 def _confirm(candidate: str, regions: tuple[str, ...], budget: list[int]) -> str | None:
