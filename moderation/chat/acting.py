@@ -11,10 +11,9 @@ each tool orders the two for the failure it can bear:
   decision in the same room commit, then store it; whoever meets the
   message next finishes storing what the mark says (``queue``): told once,
   stored as told;
-* delete and clear tell the room inside their transaction, before it
-  commits: a failure to tell rolls the change back, and a failing commit
-  after telling leaves a change the room heard but the database lacks,
-  which doing it again repairs (a second tombstone or clear is harmless);
+* delete and clear commit first and tell after, so that no history shows
+  a text the room was told is gone; doing it again tells a room that was
+  not told (a delete once, by its mark: ``sanctions``);
 * mute and settings commit their audit first and tell after: their change
   lives in the room's state, committed with its event (``sanctions``);
 * reports commit first and tell after, with a mark of what the teachers

@@ -19,7 +19,21 @@ chat policy with its events:
   for this session, pre-moderation and personal data (kept for the room's
   next sessions): ``chat.policy_changed`` to everyone.
 
-Delete and clear tell the room inside their transaction (see ``acting``).
+Every action here is kept first, then told; each reaches the room in one
+room commit, after its transaction.
+
+Delete and clear commit the message rows and the audit first: from then on
+no history shows the text, whatever happens to the telling. If the room
+cannot be told (a crash, its store unreachable), its clients still show the
+message (the teacher's too, who acts again) and a reconnecting one may
+replay it; acting again tells the room: a second delete finds the message
+deleted without its mark ``deleted:<message_id>`` (committed with the
+tombstone) and tells it, once; a second clear clears what is left and tells
+again (``chat.cleared`` twice is harmless). Telling first, inside the
+transaction, had the worse failure: a room told and a database that kept
+the text, shown again by every history read to late joiners, after the
+teacher saw it gone and had no reason to act again.
+
 Mute and policy commit the audit entry (and the lasting settings) first,
 then the room: a mute or a setting *is* the session's chat policy in the
 room's state, committed with its event, so the room cannot be muted or
@@ -74,6 +88,9 @@ from .views import at, route_of
 TEXT_BEARING = (ChatMessagePosted.name, ChatMessageHeld.name, MessageHeld.name)
 """The logged events that carry a message's text: its copies, and the notices of
 its wait for a teacher (the sender's and the teachers')."""
+
+DELETED = "deleted:"
+"""Prefix of a deleted message's mark in the session's state: the room was told."""
 
 CLEARED = Redaction(
     names=(ChatMessagePosted.name,),
@@ -177,38 +194,49 @@ class ChatSanctions:
     ) -> None:
         """Delete a posted message for everyone.
 
+        Kept first, then told (see the module docstring): when the room
+        cannot be told, the message is gone from every history already, and
+        deleting it again tells the room, once (the mark ``deleted:<id>``).
+
         Raises:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
             NotFound: No such message in this session.
-            AlreadyDecided: It is not posted (waiting: refuse it instead; deleted already).
-            ClusterUnavailable: The room could not be told (it stays posted).
+            AlreadyDecided: It is not posted (waiting: refuse it instead;
+                deleted and told already).
+            ClusterUnavailable: The room could not be told (delete it again).
         """
         acting = await RoomAction.begin(self._rooms, self._clock, actor)
+        told = DELETED + message_id
         async with self._db.transaction("moderation.chat_delete") as uow:
             message = await acting.message(uow, message_id)
-            if not await uow.moderation.tombstone(
-                message_id, decided_by=actor.user_id, at=acting.at
-            ):
+            if await uow.moderation.tombstone(message_id, decided_by=actor.user_id, at=acting.at):
+                await acting.audit(
+                    uow,
+                    "chat.message_deleted",
+                    subject_type="chat_message",
+                    subject_id=message_id,
+                    reason=reason.value,
+                    participant_id=message.participant_id,
+                )
+            elif message.status != "deleted" or acting.room.mark(told) is not None:
                 raise AlreadyDecided("only a posted message can be deleted")
-            await acting.audit(
-                uow,
-                "chat.message_deleted",
-                subject_type="chat_message",
-                subject_id=message_id,
-                reason=reason.value,
-                participant_id=message.participant_id,
-            )
-            audiences = list(route_of(message).audiences())
-            if EVERYONE not in audiences and TEACHERS not in audiences:
-                # Teachers read groups' and private messages in their history too.
-                audiences.append(TEACHERS)
-            # Before the deletion is kept, as a held message's decision (see
-            # ``queue``): if the room cannot be told, the message stays posted
-            # and deleting it again works. The log first: a client reconnecting
-            # from now on replays no text, then the live ones get the tombstone.
-            await acting.redact(tombstone_of(message_id))
-            tombstone = ChatMessageDeleted(message_id=message_id)
-            await acting.tell([Notice(audience, tombstone) for audience in audiences])
+            # else: deleted before, the room never told: tell it now.
+        audiences = list(route_of(message).audiences())
+        if EVERYONE not in audiences and TEACHERS not in audiences:
+            # Teachers read groups' and private messages in their history too.
+            audiences.append(TEACHERS)
+        # The log first: a client reconnecting from now on replays no text;
+        # then the live ones get the tombstone, once.
+        await acting.redact(tombstone_of(message_id))
+        tombstone = ChatMessageDeleted(message_id=message_id)
+
+        def decide(current: ChatRoom) -> ChatChange[None]:
+            if current.mark(told) is not None:
+                return ChatChange(None)
+            notices = [Notice(audience, tombstone) for audience in audiences]
+            return ChatChange(None, notices=notices, marks={told: "1"})
+
+        await self._rooms.chat.act(actor, decide)
 
     async def mute(
         self,
@@ -256,7 +284,8 @@ class ChatSanctions:
 
         Raises:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
-            ClusterUnavailable: The room could not be told (nothing was cleared).
+            ClusterUnavailable: The room could not be told (cleared all the same:
+                clear again to tell it).
         """
         acting = await RoomAction.begin(self._rooms, self._clock, actor)
         room = acting.room
@@ -273,10 +302,10 @@ class ChatSanctions:
                 session_id=room.session_id,
                 messages=cleared,
             )
-            # As a delete: told before it is kept, the log first, so that a
-            # reconnecting client replays no cleared text.
-            await acting.redact(CLEARED)
-            await acting.tell([Notice(EVERYONE, ChatCleared())])
+        # As a delete: kept, then told, the log first, so that a reconnecting
+        # client replays no cleared text. Clearing again tells again.
+        await acting.redact(CLEARED)
+        await acting.tell([Notice(EVERYONE, ChatCleared())])
         return cleared
 
     async def set_policy(self, actor: RoomActor, changes: PolicyChanges) -> ChatPolicyView:

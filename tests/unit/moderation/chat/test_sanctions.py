@@ -79,7 +79,7 @@ class TestDelete:
         names = [e.name for e in logged]
         assert "moderation.message_held" not in names and "chat.message_held" not in names
 
-    async def test_a_delete_the_room_could_not_hear_is_undone_and_can_be_made_again(
+    async def test_a_delete_the_room_could_not_hear_is_kept_and_deleting_again_tells_it_once(
         self, rooms: ModeratedRooms, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         teacher = await rooms.seat_teacher()
@@ -89,16 +89,25 @@ class TestDelete:
         async def unreachable(*args: object, **kwargs: object) -> list[int]:
             raise ClusterUnavailable("room state is unavailable")
 
-        with monkeypatch.context() as patched:
-            patched.setattr(rooms.store, "redact", unreachable)
-            with pytest.raises(ClusterUnavailable):
-                await rooms.moderation.sanctions.delete(teacher.actor, sent.message_id, REASON)
-        assert await stored(rooms.db, sent.message_id) == ("posted", "you are silly")
-        assert data_of(rooms.seen_by(kid), "chat.message_deleted") == []
+        for down in ("redact", "commit"):
+            with monkeypatch.context() as patched:
+                patched.setattr(rooms.store, down, unreachable)
+                with pytest.raises(ClusterUnavailable):
+                    await rooms.moderation.sanctions.delete(teacher.actor, sent.message_id, REASON)
+            # Kept: no history shows the text; the room was not told.
+            assert await stored(rooms.db, sent.message_id) == ("deleted", None)
+            assert await history_states(rooms, await rooms.seat_pupil()) == [("deleted", None)]
+            assert data_of(rooms.seen_by(kid), "chat.message_deleted") == []
 
         await rooms.moderation.sanctions.delete(teacher.actor, sent.message_id, REASON)
-        assert await stored(rooms.db, sent.message_id) == ("deleted", None)
         assert len(data_of(rooms.seen_by(kid), "chat.message_deleted")) == 1
+        logged = await rooms.store.since(rooms.room, 0)
+        assert logged is not None and "silly" not in str(logged)
+        with pytest.raises(AlreadyDecided):
+            await rooms.moderation.sanctions.delete(teacher.actor, sent.message_id, REASON)
+        assert len(data_of(rooms.seen_by(kid), "chat.message_deleted")) == 1
+        deleted = [a for a, _, _ in await audit_actions(rooms.db, rooms.project)]
+        assert deleted.count("chat.message_deleted") == 1
 
     async def test_deleting_twice_or_a_waiting_message_is_a_conflict(
         self, rooms: ModeratedRooms
@@ -208,6 +217,29 @@ class TestClear:
             ("cleared", "two"),
             ("posted", "three"),
         ]
+
+    async def test_a_clear_the_room_could_not_hear_is_kept_and_clearing_again_tells_it(
+        self, rooms: ModeratedRooms, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        teacher = await rooms.seat_teacher()
+        kid = await rooms.seat_pupil()
+        await rooms.services.chat.send(kid.actor, "you are silly", None)
+
+        async def unreachable(*args: object, **kwargs: object) -> list[int]:
+            raise ClusterUnavailable("room state is unavailable")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(rooms.store, "commit", unreachable)
+            with pytest.raises(ClusterUnavailable):
+                await rooms.moderation.sanctions.clear(teacher.actor, REASON)
+        # Kept: no history shows it; the room was not told.
+        assert await history_states(rooms, await rooms.seat_pupil()) == []
+        assert data_of(rooms.seen_by(kid), "chat.cleared") == []
+
+        assert await rooms.moderation.sanctions.clear(teacher.actor, REASON) == 0
+        assert len(data_of(rooms.seen_by(kid), "chat.cleared")) == 1
+        logged = await rooms.store.since(rooms.room, 0)
+        assert logged is not None and "silly" not in str(logged)
 
 
 class TestSettings:
