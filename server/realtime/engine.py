@@ -34,6 +34,15 @@ its table of async drivers):
   offers WebSocket only, so this is a guard). Once the Engine.IO CLOSE
   packet is queued, or the WebSocket closes, direct writes stop: nothing may
   follow a close frame.
+* ``DirectWebSocket`` also runs the socket's session (``session``) when it
+  opens on WebSocket: python-engineio's own handler, with a cheaper read
+  loop. python-engineio wraps every read in a task of its own and a
+  ``wait_for`` timeout, so each packet received cost a task, a timer and two
+  more turns of the event loop; here the read is awaited in place, one timer
+  per socket (``IdleTimer``) keeps the engine's idle timeout, and a message
+  packet goes straight to the Engine.IO ``message`` handler (python-socketio).
+  Everything else (pong, close, malformed packets) takes the engine's own
+  ``receive``; every outcome is the engine's.
 * Back-pressure (python-engineio #133: the queue is unbounded): a socket
   whose transport holds more than ``max_buffered_bytes`` unsent, or whose
   queue holds more than ``max_queued_packets``, is a consumer that does not
@@ -51,12 +60,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import engineio
 from aiohttp import web
-from engineio import packet as eio_packet
+from engineio import async_socket as eio_socket, exceptions as eio_exceptions, packet as eio_packet
 from engineio.async_drivers import aiohttp as eio_aiohttp
 
 logger = logging.getLogger(__name__)
@@ -259,6 +268,69 @@ class SocketOutbox(asyncio.Queue[Any]):
             transport.abort()
 
 
+ENGINEIO_MESSAGE = "4"
+"""Engine.IO packet type MESSAGE, as the first character of a text frame."""
+
+
+class IdleTimer:
+    """The engine's idle timeout of a session's reads, with one timer per socket.
+
+    python-engineio gives up on a client that sent nothing for ``ping_interval
+    + ping_timeout`` while it waited to read; it set a timeout for each read.
+    Here one timer runs per socket: when it fires during a read that has
+    waited that long, it cancels the reading task (``expired``); otherwise it
+    is set again for when the current wait would reach it.
+
+    Args:
+        timeout_s: How long a read may wait.
+        task: The task that reads.
+    """
+
+    def __init__(self, timeout_s: float, task: asyncio.Task[Any]) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._timeout_s = timeout_s
+        self._task = task
+        self.waiting = False
+        """A read is waiting (set by ``start_wait``, cleared by the reader)."""
+        self.since = self._loop.time()
+        """When the current (or latest) read began."""
+        self.expired = False
+        """The timer cancelled the reading task."""
+        self._handle = self._loop.call_at(self.since + timeout_s, self._fire)
+
+    def start_wait(self) -> None:
+        """A read begins now."""
+        self.since = self._loop.time()
+        self.waiting = True
+
+    def cancel(self) -> None:
+        """The session is over."""
+        self._handle.cancel()
+
+    def _fire(self) -> None:
+        now = self._loop.time()
+        due = self.since + self._timeout_s
+        if self.waiting and now >= due:
+            self.expired = True
+            self._task.cancel()
+            return
+        next_due = due if self.waiting else now + self._timeout_s
+        self._handle = self._loop.call_at(next_due, self._fire)
+
+
+async def _trigger_message(
+    server: Any, handler: Callable[[str, str], Awaitable[Any]], sid: str, data: str
+) -> None:
+    """The engine's ``_trigger_event("message", ...)`` (handlers run in place)."""
+    try:
+        await handler(sid, data)
+    except asyncio.CancelledError:
+        # As the engine: a cancelled handler is not an error, and the session goes on.
+        pass
+    except Exception:
+        server.logger.exception("message async handler error")
+
+
 class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
     """python-engineio's aiohttp driver, opening the socket's outbox to its transport."""
 
@@ -276,11 +348,95 @@ class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
             direct = not self._sock.compress and not upgrading
             self._outbox.attach(request.transport, direct=direct)
         try:
-            await self.handler(self)
+            if isinstance(socket, eio_socket.AsyncSocket) and not socket.connected:
+                await self.session(socket)
+            else:
+                # Upgrades from long-polling (a guard: we offer WebSocket only).
+                await self.handler(self)
         finally:
             if self._outbox is not None:
                 self._outbox.detach()
         return self._sock
+
+    async def session(self, socket: eio_socket.AsyncSocket) -> None:
+        """python-engineio's WebSocket session of a socket opened on WebSocket.
+
+        ``AsyncSocket._websocket_handler`` without an upgrade, step for step
+        (the writer task, the read loop, the close that follows), except the
+        read: awaited in place, the idle timeout kept by one ``IdleTimer``,
+        and a message packet (``4`` then a digit: a Socket.IO packet) handed
+        straight to the ``message`` handler, with the engine's error handling
+        (``_trigger_event``). Other packets take the engine's ``receive``.
+        """
+        server = self.server
+        socket.connected = True
+        socket.upgraded = True
+        writer = asyncio.ensure_future(self._write(socket))
+        on_message = server.handlers.get("message")
+        max_bytes = server.max_http_buffer_size
+        receive = self._sock.receive
+        task = asyncio.current_task()
+        assert task is not None
+        timer = IdleTimer(server.ping_interval + server.ping_timeout, task)
+        try:
+            while True:
+                timer.start_wait()
+                try:
+                    data = (await receive()).data
+                except asyncio.CancelledError:
+                    # As the engine: a cancelled or timed-out read ends the session.
+                    if timer.expired:
+                        task.uncancel()
+                    break
+                except Exception:
+                    break
+                timer.waiting = False
+                if not isinstance(data, str | bytes) or len(data) > max_bytes:
+                    # The engine's wait(): a closed or failed WebSocket, or too large.
+                    break
+                if (
+                    on_message is not None
+                    and isinstance(data, str)
+                    and len(data) > 1
+                    and data[0] == ENGINEIO_MESSAGE
+                    and data[1].isnumeric()
+                ):
+                    await _trigger_message(server, on_message, socket.sid, data[1:])
+                    continue
+                # Decoded outside the try, as the engine does.
+                packet = eio_packet.Packet(encoded_packet=data)
+                try:
+                    await socket.receive(packet)
+                except eio_exceptions.UnknownPacketError:
+                    pass
+                except eio_exceptions.SocketIsClosedError:
+                    server.logger.info("Receive error -- socket is closed")
+                    break
+                except Exception:
+                    server.logger.exception("Unknown receive error")
+        finally:
+            timer.cancel()
+        await socket.queue.put(None)  # the writer task ends
+        await writer
+        await socket.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+
+    async def _write(self, socket: eio_socket.AsyncSocket) -> None:
+        # The engine's writer task: sends what the socket's queue holds until
+        # its end (or a failed send), then closes the WebSocket.
+        while True:
+            try:
+                packets = await socket.poll()
+            except eio_exceptions.QueueEmpty:
+                break
+            if not packets:
+                break
+            try:
+                for packet in packets:
+                    await self.send(packet.encode())
+            except (Exception, asyncio.CancelledError):
+                # As the engine's writer (a bare except): the session is over.
+                break
+        await self.close()
 
     async def close(self) -> None:
         # Before the close frame: no direct frame may follow it.

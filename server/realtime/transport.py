@@ -28,12 +28,15 @@ Choices made here, on purpose:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import socketio
 from aiohttp import web
 from multidict import CIMultiDict
+from socketio import packet as sio_packet
 
 from .engine import DirectEngineServer
 from .settings import RealtimeSettings
@@ -47,6 +50,13 @@ SOCKETIO_CHANNEL = "socketio"
 """Suffix of python-socketio's pub/sub channel, after the Redis namespace."""
 EIO_BINARY_EVENT = "5"
 EIO_BINARY_ACK = "6"
+SIO_EVENT = "2"
+SIO_ACK = "3"
+NAMESPACE = "/"
+CATCH_ALL = "*"
+ASCII_DIGITS = frozenset("0123456789")
+MAX_ACK_ID_DIGITS = 15
+"""Longer ack ids take python-socketio's path (it refuses those over 100 digits)."""
 
 
 class JumelageSocketServer(socketio.AsyncServer):  # type: ignore[misc]
@@ -66,7 +76,84 @@ class JumelageSocketServer(socketio.AsyncServer):  # type: ignore[misc]
             logger.warning("binary packet refused; closing the socket")
             await self.eio.disconnect(eio_sid)
             return
-        await super()._handle_eio_message(eio_sid, data)
+        event = _plain_event(data, self.packet_class.json.loads)
+        if event is None:
+            await super()._handle_eio_message(eio_sid, data)
+        else:
+            await self._handle_plain_event(eio_sid, *event)
+
+    async def _handle_plain_event(self, eio_sid: str, ack_id: int | None, data: list[Any]) -> None:
+        """An event for the catch-all handler, as python-socketio would run it.
+
+        ``_handle_event``, ``_handle_event_internal`` and ``_trigger_event``
+        for the one case every command is: an event of the default namespace
+        whose name has no handler of its own, so the catch-all (``"*"``) takes
+        it. The handler is ours and a coroutine function (python-socketio
+        asks ``inspect`` for each event), and its acknowledgement is encoded
+        here as python-socketio encodes a non-binary ACK. Any other case goes
+        to python-socketio's own path.
+        """
+        name = data[0]
+        handlers = self.handlers.get(NAMESPACE, {})
+        catch_all = handlers.get(CATCH_ALL)
+        if (
+            catch_all is None
+            or not isinstance(name, str)
+            or name in handlers
+            or name in self.reserved_events
+            or not inspect.iscoroutinefunction(catch_all)
+        ):
+            await self._handle_event(eio_sid, NAMESPACE, ack_id, data)
+            return
+        sid = self.manager.sid_from_eio_sid(eio_sid, NAMESPACE)
+        if not self.manager.is_connected(sid, NAMESPACE):
+            # python-socketio logs it and drops the event.
+            await self._handle_event(eio_sid, NAMESPACE, ack_id, data)
+            return
+        try:
+            result = await catch_all(name, sid, *data[1:])
+        except asyncio.CancelledError:
+            # As python-socketio's _trigger_event: a cancelled handler answers None.
+            result = None
+        if ack_id is None or result == self.not_handled:
+            return
+        ack = [] if result is None else list(result) if isinstance(result, tuple) else [result]
+        try:
+            encoded = f"{SIO_ACK}{ack_id}{self.packet_class.json.dumps(ack, separators=(',', ':'))}"
+        except TypeError:
+            # Not JSON: python-socketio's packet handles binary data.
+            await self._send_packet(
+                eio_sid, self.packet_class(sio_packet.ACK, namespace=NAMESPACE, id=ack_id, data=ack)
+            )
+            return
+        await self.eio.send(eio_sid, encoded)
+
+
+def _plain_event(data: Any, loads: Callable[[str], Any]) -> tuple[int | None, list[Any]] | None:
+    """A Socket.IO EVENT of the default namespace: its ack id and its data.
+
+    The text form every client command takes, ``2`` then an optional ack id
+    (ASCII digits) then a JSON array with the event's name first
+    (https://socket.io/docs/v4/socket-io-protocol/), decoded as
+    python-socketio's ``Packet.decode`` would. None for anything else (a
+    namespace, an attachment count, another packet type, bad JSON, not an
+    array, no name), which python-socketio's own path then handles, its
+    errors included.
+    """
+    if not isinstance(data, str) or data[:1] != SIO_EVENT:
+        return None
+    end = 1
+    while end < len(data) and data[end] in ASCII_DIGITS:
+        end += 1
+    if end - 1 > MAX_ACK_ID_DIGITS or data[end : end + 1] != "[":
+        return None
+    try:
+        decoded = loads(data[end:])
+    except ValueError:
+        return None
+    if not isinstance(decoded, list) or not decoded:
+        return None
+    return (int(data[1:end]) if end > 1 else None), decoded
 
 
 def build_socket_server(

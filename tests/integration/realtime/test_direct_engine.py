@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 from engineio import packet as eio_packet
+from socketio import packet as sio_packet
 
 from protocol.events.chat import ChatMessagePosted, SendChat
 from protocol.events.models import RoomSnapshot
@@ -199,3 +200,59 @@ async def test_a_client_that_stops_reading_is_cut_off_and_resumes_what_it_missed
     await host.send(SendChat(text="after"))
     await kid.next(ChatMessagePosted, where=lambda e: e.text == "after")
     assert kid.seqs(start) == await visible_seqs(live, kid, start)
+
+
+async def next_ack(socket: aiohttp.ClientWebSocketResponse) -> str:
+    """The next Socket.IO ACK frame's text (pings answered, events skipped)."""
+    async with asyncio.timeout(10):
+        while True:
+            text = await socket.receive_str()
+            if text == "2":
+                await socket.send_str("3")
+            elif text.startswith("43"):
+                return text
+
+
+async def test_commands_are_acknowledged_as_python_socketio_encodes_acks(live: Live) -> None:
+    teacher = await live.teacher()
+    async with aiohttp.ClientSession() as session:
+        socket, _ = await raw_socket(live, teacher, session)
+        await socket.send_str('4217["room.join",{}]')
+        frame = await next_ack(socket)
+        assert frame.startswith("4317[")
+        (ack,) = json.loads(frame[4:])
+        assert ack["ok"] is True
+        reference = sio_packet.Packet(sio_packet.ACK, namespace="/", id=17, data=[ack])
+        assert frame == "4" + reference.encode()
+        # An error ack, and a command sent without an ack id gets none.
+        await socket.send_str('42["no.such_thing",{}]')
+        await socket.send_str('423["no.such_thing",{}]')
+        frame = await next_ack(socket)
+        assert frame.startswith("433[")
+        assert json.loads(frame[3:])[0]["error"]["code"] == "unknown_event"
+        await socket.close()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '42["room.sync"',  # bad JSON
+        '42{"x":1}',  # not an array
+        '42/admin,["room.sync"]',  # a namespace the client never joined
+        "4",  # an empty Engine.IO message
+        '4"text"',  # an Engine.IO message that is not a Socket.IO packet
+        '42["connect"]',  # a reserved event name
+        "6",  # an Engine.IO NOOP from the client
+    ],
+)
+async def test_a_bad_packet_changes_nothing_and_the_socket_goes_on(live: Live, bad: str) -> None:
+    teacher = await live.teacher()
+    async with aiohttp.ClientSession() as session:
+        socket, sid = await raw_socket(live, teacher, session)
+        await socket.send_str(bad)
+        await socket.send_str('425["room.join",{}]')
+        frame = await next_ack(socket)
+        assert frame.startswith("435[")
+        assert json.loads(frame[3:])[0]["ok"] is True
+        assert live.realtime.connections.get(sid) is not None
+        await socket.close()
