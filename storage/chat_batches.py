@@ -20,7 +20,10 @@ only where a column needs it, the id is the driver's ``lastrowid``; see
 Connection.execute of the same bulk insert took 0.5 ms for one row, this
 0.17 ms (2026-11-29, load 6), most of it the commit; then 78 -> 53 µs of
 CPU on a quiet host without SQLAlchemy's conversion of every column, the
-RETURNING and a context manager per message. Its
+RETURNING and a context manager per message. A lone row is one INSERT in
+autocommit mode (SQLite's implicit transaction, without BEGIN and COMMIT
+statements of its own), and a batch gives back the rows' ids, not records:
+only a held message needs its record (``stored_message``). Its
 connection's busy timeout is 0, so the loop never waits for another
 writer's lock: a batch that finds the file locked runs instead on this
 module's thread with the usual busy timeout. ``add_now`` is that in-loop
@@ -99,8 +102,9 @@ class ChatBatches:
         """Whether ``add_now`` may store at all: on SQLite (on PostgreSQL it always declines)."""
         return self._now is not None
 
-    async def add(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
-        """Store ``news`` in one transaction, in this order.
+    async def add(self, news: Sequence[NewChatMessage]) -> list[int]:
+        """Store ``news`` in one transaction, in this order; their row ids
+        (``stored_message`` makes a record of one).
 
         Raises:
             DuplicateKey: One of them reused its participant's ``client_msg_id``
@@ -111,7 +115,7 @@ class ChatBatches:
             return []
         if self._patient is None or self._insert is None:
             async with self._db.transaction(TRANSACTION) as uow:
-                return await uow.moderation.add_messages(news)
+                return [stored.id for stored in await uow.moderation.add_messages(news)]
         stored = self.add_now(news)
         if stored is not None:
             return stored
@@ -122,7 +126,7 @@ class ChatBatches:
             )
         return stored
 
-    def add_now(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord] | None:
+    def add_now(self, news: Sequence[NewChatMessage]) -> list[int] | None:
         """Store ``news`` in one transaction right now, without yielding to the
         event loop, when that can be done: on SQLite, unless another writer holds
         the file's lock. None: nothing was stored, ``add`` must do it.
@@ -176,12 +180,17 @@ class ChatBatches:
             if engine is not None:
                 engine.dispose()
 
-    def _insert_now(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
+    def _insert_now(self, news: Sequence[NewChatMessage]) -> list[int]:
         """The whole transaction, in the event loop, on the kept connection (a
         connection that failed is closed, and the next batch opens another)."""
         assert self._now is not None and self._insert is not None
         if self._conn is None:
             self._conn = self._now.raw_connection()
+            driver = self._conn.driver_connection
+            assert driver is not None
+            # The driver's own transaction handling off: a lone row's INSERT
+            # is then its own transaction (see ``_insert_on``).
+            driver.isolation_level = None
         try:
             return _insert_on(self._conn.driver_connection, self._insert, news)
         except BaseException:
@@ -298,9 +307,7 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _insert(
-    engine: Engine, insert: _RowInsert, news: Sequence[NewChatMessage]
-) -> list[ChatMessageRecord]:
+def _insert(engine: Engine, insert: _RowInsert, news: Sequence[NewChatMessage]) -> list[int]:
     """The whole transaction, on one of ``engine``'s connections."""
     conn = engine.raw_connection()
     try:
@@ -309,26 +316,39 @@ def _insert(
         conn.close()
 
 
-def _insert_on(
-    conn: Any, insert: _RowInsert, news: Sequence[NewChatMessage]
-) -> list[ChatMessageRecord]:
+def _insert_on(conn: Any, insert: _RowInsert, news: Sequence[NewChatMessage]) -> list[int]:
     """One transaction of ``news`` on a driver (``sqlite3``) connection:
-    committed, or rolled back."""
+    committed, or rolled back; the rows' ids.
+
+    On a connection in autocommit mode (``isolation_level`` None: the loop's
+    own) a lone row is one INSERT, SQLite's implicit transaction: no BEGIN
+    and COMMIT statements around it."""
     cursor = conn.cursor()
     try:
+        if len(news) == 1 and conn.isolation_level is None and not conn.in_transaction:
+            cursor.execute(insert.sql, insert.parameters(news[0]))
+            return [cursor.lastrowid]
         if not conn.in_transaction:
             cursor.execute("BEGIN")
-        returned: list[tuple[str, int]] = []
+        ids: list[int] = []
         for new in news:
             cursor.execute(insert.sql, insert.parameters(new))
-            returned.append((new.message_id, cursor.lastrowid))
+            ids.append(cursor.lastrowid)
         conn.commit()
     except BaseException:
-        conn.rollback()
+        if conn.in_transaction:
+            conn.rollback()
         raise
     finally:
         cursor.close()
-    return inserted_messages(news, returned)
+    return ids
+
+
+def stored_message(new: NewChatMessage, row_id: int) -> ChatMessageRecord:
+    """The record of ``new``, stored as row ``row_id`` (without reading it back):
+    built only for the messages that need one (a held message's view for
+    teachers), not for every message stored."""
+    return inserted_messages([new], [(new.message_id, row_id)])[0]
 
 
 def _storage_error(exc: BaseException) -> Exception | None:

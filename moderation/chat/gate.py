@@ -31,6 +31,7 @@ from protocol.events.moderation import MessageHeld
 from protocol.ids import ProjectId, RoomId
 from rooms import TEACHERS, ChatDraft, ChatOutcome, Notice, Screened, person
 from storage import Database, DuplicateKey
+from storage.chat_batches import stored_message
 from storage.records_moderation import NewChatMessage
 
 from ..errors import error_for
@@ -144,7 +145,7 @@ class ModeratedChatGate:
             findings=_findings(verdict) if is_held else (),
         )
         try:
-            stored = await self._writer.store(new)
+            row_id = await self._writer.store(new)
         except DuplicateKey:
             repeated = await self._repeated(draft)
             if repeated is None:
@@ -152,6 +153,7 @@ class ModeratedChatGate:
             return repeated
         if not is_held:
             return Screened(draft, links_allowed=current.links_allowed)
+        stored = stored_message(new, row_id)
         waiting = ChatMessageHeld(
             message_id=draft.message_id,
             client_msg_id=draft.client_msg_id,

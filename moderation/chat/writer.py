@@ -69,7 +69,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from storage import Database, DatabaseUnavailable, DuplicateKey
-from storage.records_moderation import ChatMessageRecord, NewChatMessage
+from storage.records_moderation import NewChatMessage
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +88,12 @@ class MessageBatches(Protocol):
         """Whether ``add_now`` may store at all (False: it always declines)."""
         ...
 
-    async def add(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
-        """Store ``news`` in one transaction (DuplicateKey, DatabaseUnavailable: none stored)."""
+    async def add(self, news: Sequence[NewChatMessage]) -> list[int]:
+        """Store ``news`` in one transaction; their row ids, in order
+        (DuplicateKey, DatabaseUnavailable: none stored)."""
         ...
 
-    def add_now(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord] | None:
+    def add_now(self, news: Sequence[NewChatMessage]) -> list[int] | None:
         """Store ``news`` in one transaction without yielding to the event loop,
         or return None at once (nothing stored: ``add`` must do it). Errors as ``add``."""
         ...
@@ -105,7 +106,7 @@ class MessageBatches(Protocol):
 @dataclass(slots=True)
 class _Pending:
     new: NewChatMessage
-    done: asyncio.Future[ChatMessageRecord]
+    done: asyncio.Future[int]
 
 
 class ChatWriter:
@@ -144,8 +145,9 @@ class ChatWriter:
         self.batches = 0
         """Transactions committed (for tests and metrics: rows ÷ batches is the grouping)."""
 
-    async def store(self, new: NewChatMessage) -> ChatMessageRecord:
-        """Store one message; returns once its batch has committed.
+    async def store(self, new: NewChatMessage) -> int:
+        """Store one message; returns its row id once its batch has committed
+        (``storage.chat_batches.stored_message`` makes its record, when needed).
 
         Raises:
             DuplicateKey: A unique key refused this row (its ``client_msg_id``
@@ -179,7 +181,7 @@ class ChatWriter:
             self._task = loop.create_task(self._run(), name="moderation.chat_writer")
         return await pending.done
 
-    def _store_now(self, new: NewChatMessage) -> ChatMessageRecord | None:
+    def _store_now(self, new: NewChatMessage) -> int | None:
         """The row stored inline, as a batch of one (None: it must queue)."""
         try:
             stored = self._batches.add_now([new])
@@ -234,8 +236,8 @@ class ChatWriter:
             self._enqueue(batch)
             return
         self.batches += 1
-        for pending, record in zip(batch, stored, strict=True):
-            pending.done.set_result(record)
+        for pending, row_id in zip(batch, stored, strict=True):
+            pending.done.set_result(row_id)
 
     def _enqueue(self, batch: list[_Pending]) -> None:
         """Rows for the writer task (``add``, awaited), after those queued already."""
@@ -312,18 +314,18 @@ class ChatWriter:
             return
         await self._resolve([pending], stored)
 
-    async def _insert(self, rows: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
+    async def _insert(self, rows: Sequence[NewChatMessage]) -> list[int]:
         stored = await self._batches.add(rows)
         self.batches += 1
         return stored
 
-    async def _resolve(self, batch: list[_Pending], stored: list[ChatMessageRecord]) -> None:
+    async def _resolve(self, batch: list[_Pending], stored: list[int]) -> None:
         abandoned: list[str] = []
-        for pending, record in zip(batch, stored, strict=True):
+        for pending, row_id in zip(batch, stored, strict=True):
             if pending.done.done():
-                abandoned.append(record.message_id)
+                abandoned.append(pending.new.message_id)
             else:
-                pending.done.set_result(record)
+                pending.done.set_result(row_id)
         if abandoned:
             await self._forget(abandoned)
 

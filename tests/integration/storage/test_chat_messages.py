@@ -42,7 +42,8 @@ async def test_a_repeated_key_refuses_the_whole_batch(db: Database) -> None:
 async def test_the_writer_stores_a_batch_around_a_repeated_key(db: Database) -> None:
     await add_sender(db)
     writer = ChatWriter(db=db, batches=ChatBatches(db), interval_s=0)
-    first = await writer.store(chat_row(client_msg_id="c1"))
+    first = chat_row(client_msg_id="c1")
+    await writer.store(first)
     rows = [chat_row(client_msg_id="c2"), chat_row(client_msg_id="c1"), chat_row()]
     results = await asyncio.gather(*(writer.store(r) for r in rows), return_exceptions=True)
     await writer.close()

@@ -12,9 +12,9 @@ from sqlalchemy import Column, Integer, MetaData, String, Table
 
 from protocol.ids import MessageId, ProjectId, RoomId, SchoolId, UserId
 from storage import Database
-from storage.chat_batches import ChatBatches, check_columns
+from storage.chat_batches import ChatBatches, check_columns, stored_message
 from storage.migrations import upgrade
-from storage.records_moderation import ChatMessageRecord, NewChatMessage
+from storage.records_moderation import NewChatMessage
 from storage.repositories.moderation import insert_messages, inserted_messages
 from storage.tables.moderation import ChatMessage
 from tests.unit.moderation.chat.rows import add_sender
@@ -89,19 +89,22 @@ async def test_the_driver_insert_stores_the_rows_sqlalchemy_stores(tmp_path: Pat
         expected = inserted_messages(news, await uow.session.execute(statement, rows))
     await by_sqlalchemy.close()
 
-    by_driver = await _database(tmp_path / "driver.sqlite3")
-    batches = ChatBatches(by_driver)
-    stored: list[ChatMessageRecord] = []
-    for new in news:
-        stored += batches.add_now([new]) or []
-    batches.close()
-    await by_driver.close()
+    for name, batches_of in (("alone", 1), ("together", 2)):  # autocommit; BEGIN ... COMMIT
+        by_driver = await _database(tmp_path / f"driver-{name}.sqlite3")
+        batches = ChatBatches(by_driver)
+        ids: list[int] = []
+        for start in range(0, len(news), batches_of):
+            ids += batches.add_now(news[start : start + batches_of]) or []
+        batches.close()
+        await by_driver.close()
 
-    assert stored == expected
-    assert [s.id for s in stored] == [1, 2]
-    raw = _raw_rows(tmp_path / "driver.sqlite3")
-    assert len(raw) == 2
-    assert raw == _raw_rows(tmp_path / "sqlalchemy.sqlite3")
+        assert ids == [1, 2]
+        assert [stored_message(new, row_id) for new, row_id in zip(news, ids, strict=True)] == (
+            expected
+        )
+        raw = _raw_rows(tmp_path / f"driver-{name}.sqlite3")
+        assert len(raw) == 2
+        assert raw == _raw_rows(tmp_path / "sqlalchemy.sqlite3")
 
 
 async def test_a_message_without_findings_stores_what_the_json_type_stores(
@@ -114,7 +117,8 @@ async def test_a_message_without_findings_stores_what_the_json_type_stores(
     await by_session.close()
     by_driver = await _database(tmp_path / "driver.sqlite3")
     batches = ChatBatches(by_driver)
-    assert batches.add_now([posted]) == [expected]
+    assert batches.add_now([posted]) == [expected.id]
+    assert stored_message(posted, expected.id) == expected
     batches.close()
     await by_driver.close()
     raw = _raw_rows(tmp_path / "driver.sqlite3")

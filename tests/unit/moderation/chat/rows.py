@@ -63,3 +63,10 @@ async def stored_ids(db: Database, message_ids: Sequence[str]) -> list[str]:
     async with db.transaction("test.read") as uow:
         found = [await uow.moderation.find_message(m) for m in message_ids]
     return [r.message_id for r in sorted((r for r in found if r is not None), key=lambda r: r.id)]
+
+
+async def row_ids(db: Database, news: Sequence[NewChatMessage]) -> list[int | None]:
+    """The row id of each of ``news`` (None: not stored)."""
+    async with db.transaction("test.read") as uow:
+        found = [await uow.moderation.find_message(new.message_id) for new in news]
+    return [None if r is None else r.id for r in found]

@@ -12,9 +12,9 @@ import pytest
 
 from moderation.chat.writer import ChatWriter
 from storage import Database, DatabaseUnavailable, DuplicateKey
-from storage.chat_batches import ChatBatches
-from storage.records_moderation import ChatMessageRecord, NewChatMessage
-from tests.unit.moderation.chat.rows import add_sender, chat_row, stored_ids
+from storage.chat_batches import ChatBatches, stored_message
+from storage.records_moderation import NewChatMessage
+from tests.unit.moderation.chat.rows import add_sender, chat_row, row_ids, stored_ids
 
 
 class ControlledBatches:
@@ -36,7 +36,7 @@ class ControlledBatches:
         self.now_sizes: list[int] = []
         """Batches stored by ``add_now`` (inline), by size."""
 
-    def add_now(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord] | None:
+    def add_now(self, news: Sequence[NewChatMessage]) -> list[int] | None:
         if not self.inline or self.locked:
             return None
         self.now_sizes.append(len(news))
@@ -45,7 +45,7 @@ class ControlledBatches:
             raise DatabaseUnavailable("the database is unavailable; try again shortly")
         return self._batches.add_now(news)
 
-    async def add(self, news: Sequence[NewChatMessage]) -> list[ChatMessageRecord]:
+    async def add(self, news: Sequence[NewChatMessage]) -> list[int]:
         self.sizes.append(len(news))
         if self.hold is not None:
             await self.hold.wait()
@@ -89,12 +89,10 @@ async def test_rows_queued_together_share_one_transaction_in_their_order(
     rows = [chat_row(text=f"message {n}") for n in range(4)] + [chat_row(status="held")]
     stored = await asyncio.gather(*(writer.store(row) for row in rows))
     assert writer.batches == 1
-    assert [s.message_id for s in stored] == [r.message_id for r in rows]
-    assert [s.id for s in stored] == sorted(s.id for s in stored)
-    assert await stored_ids(sender_db, [r.message_id for r in rows]) == [r.message_id for r in rows]
+    assert stored == await row_ids(sender_db, rows) and stored == sorted(stored)
     async with sender_db.transaction("test.read") as uow:
-        for record in (stored[0], stored[-1]):
-            assert await uow.moderation.find_message(record.message_id) == record
+        for new, row_id in ((rows[0], stored[0]), (rows[-1], stored[-1])):
+            assert await uow.moderation.find_message(new.message_id) == stored_message(new, row_id)
 
 
 async def test_a_batch_is_bounded_and_the_next_ones_keep_the_order(
@@ -104,7 +102,7 @@ async def test_a_batch_is_bounded_and_the_next_ones_keep_the_order(
     rows = [chat_row() for _ in range(5)]
     stored = await asyncio.gather(*(writer.store(row) for row in rows))
     assert writer.batches == 3
-    assert [s.id for s in stored] == sorted(s.id for s in stored)
+    assert stored == await row_ids(sender_db, rows) and stored == sorted(stored)
     with pytest.raises(ValueError):
         writers(max_batch=0)
 
@@ -113,7 +111,8 @@ async def test_a_repeated_client_msg_id_fails_alone_and_the_first_row_stays(
     sender_db: Database, writers: Writers
 ) -> None:
     writer = writers(ControlledBatches(sender_db), interval_s=0)
-    first = await writer.store(chat_row(client_msg_id="c1"))
+    first = chat_row(client_msg_id="c1")
+    await writer.store(first)
     rows = [
         chat_row(client_msg_id="c2"),
         chat_row(client_msg_id="c1"),  # sent before
@@ -140,7 +139,7 @@ async def test_a_batch_the_database_refuses_fails_each_of_its_messages(
     assert controlled.sizes == [3]  # one transaction for the three
     assert await stored_ids(sender_db, [r.message_id for r in rows]) == []
     again = await writer.store(rows[0])  # the writer goes on
-    assert await stored_ids(sender_db, [rows[0].message_id]) == [again.message_id]
+    assert [again] == await row_ids(sender_db, rows[:1])
 
 
 async def test_closing_stores_what_is_queued_then_refuses(
@@ -160,7 +159,7 @@ async def test_closing_stores_what_is_queued_then_refuses(
         await writer.store(chat_row())
     controlled.hold.set()
     await closing
-    assert [t.result().message_id for t in (first, *waiting)] == [r.message_id for r in rows]
+    assert [t.result() for t in (first, *waiting)] == await row_ids(sender_db, rows)
     assert writer.batches == 2
     await writer.close()  # twice is fine
 
@@ -180,7 +179,7 @@ async def test_a_sender_who_stops_waiting_leaves_no_row(
     queued.cancel()
     storing.cancel()
     controlled.hold.set()
-    assert (await keeping).message_id == kept.message_id
+    assert [await keeping] == await row_ids(sender_db, [kept])
     await writer.close()
     assert storing.cancelled() and queued.cancelled()
     everything = [kept.message_id, gone_while_storing.message_id, gone_while_queued.message_id]
@@ -235,8 +234,7 @@ async def test_a_lone_row_is_stored_inline_in_the_senders_turn(
     storing = writer.store(row)
     with pytest.raises(StopIteration) as done:  # finished without ever suspending
         storing.send(None)
-    stored = done.value.value
-    assert stored.message_id == row.message_id and writer.batches == 1
+    assert [done.value.value] == await row_ids(sender_db, [row]) and writer.batches == 1
     assert await stored_ids(sender_db, [row.message_id]) == [row.message_id]
     again = chat_row(client_msg_id="c1")
     with pytest.raises(DuplicateKey):  # the repeat alone, as in a batch of one
@@ -255,8 +253,7 @@ async def test_after_a_busy_turn_a_turns_rows_share_one_commit_in_the_loop(
     stored = await asyncio.gather(*storing)
     assert controlled.now_sizes == [1, 1, 3] and controlled.sizes == []  # in the loop
     assert writer.batches == 3
-    assert [s.message_id for s in stored] == [r.message_id for r in rows]
-    assert [s.id for s in stored] == sorted(s.id for s in stored)
+    assert stored == await row_ids(sender_db, rows) and stored == sorted(stored)
     assert await stored_ids(sender_db, [r.message_id for r in rows]) == [r.message_id for r in rows]
     alone = chat_row()
     await writer.store(alone)  # a turn of one, sharing: then inline again
@@ -276,13 +273,14 @@ async def test_a_turn_is_bounded_by_the_batch_size(sender_db: Database, writers:
     rows = [chat_row() for _ in range(5)]
     stored = await asyncio.gather(*(writer.store(row) for row in rows))
     assert controlled.now_sizes == [1, 1, 2, 2, 1] and writer.batches == 5
-    assert [s.id for s in stored] == sorted(s.id for s in stored)
+    assert stored == await row_ids(sender_db, rows) and stored == sorted(stored)
 
 
 async def test_a_row_refused_in_a_turn_fails_alone(sender_db: Database, writers: Writers) -> None:
     controlled = ControlledBatches(sender_db, inline=True)
     writer = writers(controlled, interval_s=0)
-    first = await writer.store(chat_row(client_msg_id="c1"))
+    first = chat_row(client_msg_id="c1")
+    await writer.store(first)
     await _share_turns(writer, controlled)
     unstorable = chat_row()
     object.__setattr__(unstorable, "findings", ({"check": object()},))  # no JSON for it
@@ -295,10 +293,10 @@ async def test_a_row_refused_in_a_turn_fails_alone(sender_db: Database, writers:
     ]
     results = await asyncio.gather(*(writer.store(row) for row in rows), return_exceptions=True)
     assert [type(r).__name__ for r in results] == [
-        "ChatMessageRecord",
+        "int",
         "DuplicateKey",
         "TypeError",
-        "ChatMessageRecord",
+        "int",
         "DuplicateKey",
     ]
     assert controlled.now_sizes == [1, 1, 1, 5, 1, 1, 1, 1, 1]  # refused whole, then one by one
@@ -326,7 +324,7 @@ async def test_a_turn_that_finds_the_file_locked_queues_in_order(
     rows = [chat_row() for _ in range(3)]
     stored = await asyncio.gather(*(writer.store(row) for row in rows))
     assert controlled.now_sizes == [1, 1] and controlled.sizes == [3]  # awaited, one transaction
-    assert [s.message_id for s in stored] == [r.message_id for r in rows]
+    assert stored == await row_ids(sender_db, rows)
 
 
 async def test_a_sender_who_stops_waiting_before_the_turns_commit_leaves_no_row(
@@ -338,7 +336,7 @@ async def test_a_sender_who_stops_waiting_before_the_turns_commit_leaves_no_row(
     going = asyncio.create_task(writer.store(gone))
     await asyncio.sleep(0)  # both wait for the turn's commit
     going.cancel()
-    assert (await keeping).message_id == kept.message_id
+    assert [await keeping] == await row_ids(sender_db, [kept])
     assert going.cancelled() and controlled.now_sizes == [1, 1, 1]
     assert await stored_ids(sender_db, [kept.message_id, gone.message_id]) == [kept.message_id]
 
@@ -349,7 +347,7 @@ async def test_closing_commits_the_pending_turn(sender_db: Database, writers: Wr
     storing = asyncio.create_task(writer.store(row))
     await asyncio.sleep(0)  # waiting for the turn's commit
     await writer.close()
-    assert (await storing).message_id == row.message_id
+    assert [await storing] == await row_ids(sender_db, [row])
     assert await stored_ids(sender_db, [row.message_id]) == [row.message_id]
     with pytest.raises(DatabaseUnavailable):
         await writer.store(chat_row())
@@ -364,7 +362,7 @@ async def test_an_inline_store_that_fails_fails_only_its_message(
     refused, kept = chat_row(), chat_row()
     with pytest.raises(DatabaseUnavailable):
         await writer.store(refused)
-    assert (await writer.store(kept)).message_id == kept.message_id
+    assert [await writer.store(kept)] == await row_ids(sender_db, [kept])
     assert controlled.now_sizes == [1, 1] and controlled.sizes == []
     assert await stored_ids(sender_db, [refused.message_id, kept.message_id]) == [kept.message_id]
 
@@ -384,7 +382,7 @@ async def test_rows_arriving_during_a_commit_are_batched_then_inline_again(
     await asyncio.sleep(0)  # ...so these queue, though the file is free again
     controlled.hold.set()
     stored = await asyncio.gather(first, *later)
-    assert [s.message_id for s in stored] == [r.message_id for r in rows]
+    assert stored == await row_ids(sender_db, rows)
     assert controlled.sizes == [1, 2] and controlled.now_sizes == []
     quiet = chat_row()
     await writer.store(quiet)  # idle again: inline
@@ -410,7 +408,7 @@ async def test_a_locked_file_sends_the_row_to_the_thread_which_waits_for_the_loc
         await asyncio.sleep(0.05)
         assert not adding.done()  # the thread waits...
         other.execute("COMMIT")  # ...until it is free
-        assert [s.message_id for s in await adding] == [row.message_id]
+        assert await adding == await row_ids(sender_db, [row])
     finally:
         other.close()
         batches.close()
