@@ -48,15 +48,14 @@ failing COMMIT after the room was told rolled the decision back while every
 client had the message, and approving it again posted it a second time (live
 and in every replay); it also held the database's write lock (SQLite) or the
 row (PostgreSQL) across the round trips to the room store. Now the
-transaction holds only the update and the audit insert. The mark costs one
-field of the session's state per decision for the rest of the session
-(about 200 bytes: a 43-byte name, a 154-byte value, more for an edit's
-text), loaded with the room's other fields by every room command
-(``RoomKernel.view``), not by a chat message's path: a session that decides
-300 messages loads some 60 KB more per command. It must outlive the
-decision's storing (a rival that read the message waiting before it was
-stored must still find it), so it is not deleted; rewriting it to a short
-value after storing would save most of that for one more room commit.
+transaction holds only the update and the audit insert. Once the decision
+is stored, one more room commit shortens its mark to ``STORED``: it must
+outlive the storing (a rival that read the message waiting before it was
+stored must still find it), but not its content. What stays is one field
+of about 45 bytes per decided message for the rest of the session, loaded
+with the room's other fields by every room command (``RoomKernel.view``),
+not by a chat message's path: some 14 KB for 300 decisions (a mark still
+holding its decision is about 200 bytes, more for an edit's text).
 """
 
 from __future__ import annotations
@@ -68,7 +67,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cluster import Clock, Redaction
-from protocol.errors import NotFound
+from protocol.errors import CodedError, NotFound
 from protocol.events.chat import ChatMessageDeclined, ChatMessageHeld
 from protocol.events.moderation import (
     Approved,
@@ -90,6 +89,8 @@ logger = logging.getLogger(__name__)
 
 MARK = "held:"
 """Prefix of a decision's mark in the session's state (``ChatRoom.mark``)."""
+STORED = "s"
+"""A mark's value once its decision is stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +255,7 @@ class HeldQueue:
             message = await acting.message(uow, message_id)
         heard = acting.room.mark(mark_of(message_id))
         if heard is not None:
-            await self._finish(acting, message, Decision.decode(heard))
+            await self._finish_heard(acting, message, heard)
         if heard is not None or message.status != "held":
             raise AlreadyDecided("this message is not waiting for a decision")
         decision = Decision(
@@ -269,7 +270,7 @@ class HeldQueue:
         if earlier is not None:
             # Decided in the room already (a rival teacher, or this decision's
             # earlier attempt whose storing failed): store that one, not ours.
-            await self._finish(acting, message, earlier)
+            await self._finish_heard(acting, message, earlier)
             raise AlreadyDecided("this message is not waiting for a decision")
         await self._finish(acting, message, decision)
         return seqs
@@ -277,14 +278,14 @@ class HeldQueue:
     @staticmethod
     def _telling(
         message: ChatMessageRecord, decision: Decision
-    ) -> Callable[[ChatRoom], ChatChange[Decision | None]]:
-        """The room commit of ``decision``, or the decision the room heard before it."""
+    ) -> Callable[[ChatRoom], ChatChange[str | None]]:
+        """The room commit of ``decision``, or the mark of what the room heard before it."""
         name = mark_of(message.message_id)
 
-        def decide(current: ChatRoom) -> ChatChange[Decision | None]:
+        def decide(current: ChatRoom) -> ChatChange[str | None]:
             heard = current.mark(name)
             if heard is not None:
-                return ChatChange(Decision.decode(heard))
+                return ChatChange(heard)
             if current.session_id != message.session_id:
                 raise NotFound("no such message in this session")
             return ChatChange(
@@ -293,13 +294,21 @@ class HeldQueue:
 
         return decide
 
+    async def _finish_heard(
+        self, acting: RoomAction, message: ChatMessageRecord, heard: str
+    ) -> None:
+        """Store the decision a mark holds, unless it says it is stored."""
+        if heard != STORED:
+            await self._finish(acting, message, Decision.decode(heard))
+
     async def _finish(
         self, acting: RoomAction, message: ChatMessageRecord, decision: Decision
     ) -> None:
-        """Make the log and the database agree with ``decision``, which the room heard.
+        """Make the log and the database agree with ``decision``, which the room heard,
+        then shorten its mark.
 
         Idempotent: each step is a no-op once done (a redaction already made,
-        a message no longer waiting).
+        a message no longer waiting, a mark already short).
         """
         message_id = message.message_id
         try:
@@ -329,3 +338,22 @@ class HeldQueue:
                 extra={"room_id": acting.room.room_id, "message_id": message_id},
             )
             raise
+        await self._shorten(acting, message_id)
+
+    async def _shorten(self, acting: RoomAction, message_id: str) -> None:
+        """Rewrite a stored decision's mark to ``STORED``; a failure leaves it long (harmless)."""
+        name = mark_of(message_id)
+
+        def decide(current: ChatRoom) -> ChatChange[None]:
+            if current.mark(name) in (None, STORED):
+                return ChatChange(None)
+            return ChatChange(None, marks={name: STORED})
+
+        try:
+            await self._rooms.chat.act(acting.actor, decide)
+        except CodedError as exc:
+            logger.info(
+                "a stored decision's mark stays long: %s",
+                exc.code.value,
+                extra={"room_id": acting.room.room_id, "message_id": message_id},
+            )

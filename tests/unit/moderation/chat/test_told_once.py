@@ -18,9 +18,10 @@ from contextlib import asynccontextmanager
 import pytest
 
 from moderation.chat.errors import AlreadyDecided
-from moderation.chat.queue import HeldQueue
+from moderation.chat.queue import STORED, HeldQueue, mark_of
 from protocol.events.moderation import ModerationReason
 from protocol.ids import MessageId
+from rooms.chat import MARK
 from storage import Database, DatabaseUnavailable, UnitOfWork
 from tests.contract.room_stores import open_stores
 from tests.fakes.clock import FakeClock
@@ -133,6 +134,30 @@ async def test_a_decision_whose_storing_failed_is_told_once_and_stored_as_told(
     actions: dict[Decide, str] = {approve: "chat.message_approved", edit: "chat.message_edited"}
     action = actions.get(first, "chat.message_rejected")
     assert decided == [(action, teacher.person.user_id)]
+    assert await mark(rooms, sent.message_id) == STORED
+
+
+async def mark(rooms: ModeratedRooms, message_id: str) -> str | None:
+    """The decision's mark in the session's state, as stored."""
+    view = await rooms.services.kernel.view(rooms.room)
+    return view.raw.get(MARK + mark_of(message_id))
+
+
+async def test_a_stored_decisions_mark_is_short_and_still_stops_a_second_telling(
+    rooms: ModeratedRooms,
+) -> None:
+    teacher = await rooms.seat_teacher()
+    colleague = await rooms.seat_teacher()
+    kid = await rooms.seat_pupil()
+    other = await rooms.seat_pupil()
+    sent = await rooms.services.chat.send(kid.actor, HELD_TEXT, None)
+    await rooms.moderation.queue.approve(teacher.actor, sent.message_id, EDITED)
+    assert await mark(rooms, sent.message_id) == STORED
+    for again in (approve, reject):
+        with pytest.raises(AlreadyDecided):
+            await again(rooms, colleague, sent.message_id)
+    assert rooms.texts_seen_by(other) == [EDITED]
+    assert await stored(rooms.db, sent.message_id) == ("posted", EDITED)
 
 
 @pytest.mark.redis
