@@ -72,6 +72,16 @@ async def list_queue(rooms: ModeratedRooms, seat: Seat, message_id: MessageId) -
     return held
 
 
+async def seated(rooms: ModeratedRooms) -> tuple[Seat, Seat, Seat, Seat]:
+    """Two teachers, the pupil who will send, and another pupil."""
+    return (
+        await rooms.seat_teacher(),
+        await rooms.seat_teacher(),
+        await rooms.seat_pupil(),
+        await rooms.seat_pupil(),
+    )
+
+
 HEARD: dict[Decide, tuple[str, str | None]] = {
     approve: ("posted", HELD_TEXT),
     edit: ("posted", EDITED),
@@ -89,10 +99,7 @@ async def test_a_decision_whose_storing_failed_is_told_once_and_stored_as_told(
     then: Decide,
     same_teacher: bool,
 ) -> None:
-    teacher = await rooms.seat_teacher()
-    colleague = await rooms.seat_teacher()
-    kid = await rooms.seat_pupil()
-    other = await rooms.seat_pupil()
+    teacher, colleague, kid, other = await seated(rooms)
     sent = await rooms.services.chat.send(kid.actor, HELD_TEXT, None)
     failed = fail_storing_once(rooms.db, monkeypatch)
 
@@ -146,10 +153,7 @@ async def mark(rooms: ModeratedRooms, message_id: str) -> str | None:
 async def test_a_stored_decisions_mark_is_short_and_still_stops_a_second_telling(
     rooms: ModeratedRooms,
 ) -> None:
-    teacher = await rooms.seat_teacher()
-    colleague = await rooms.seat_teacher()
-    kid = await rooms.seat_pupil()
-    other = await rooms.seat_pupil()
+    teacher, colleague, kid, other = await seated(rooms)
     sent = await rooms.services.chat.send(kid.actor, HELD_TEXT, None)
     await rooms.moderation.queue.approve(teacher.actor, sent.message_id, EDITED)
     assert await mark(rooms, sent.message_id) == STORED
