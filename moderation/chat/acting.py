@@ -19,6 +19,10 @@ each tool orders the two for the failure it can bear:
 * reports commit first and tell after, with a mark of what the teachers
   were told, so that one not told is told once later (``reports``).
 
+None calls the room's store while its transaction is open: a writing
+transaction holds SQLite's write lock (PostgreSQL: its rows) until it ends,
+and every other writer would wait out the round trip.
+
 ``RoomAction`` holds what the three share, so each tool states only what
 is its own: which rows change, which entry, which events.
 A tool that drops a message's text also rewrites the room's log
