@@ -197,3 +197,30 @@ async def test_on_redis_a_teacher_on_another_node_finds_the_decision_the_room_he
             assert (await queue_b.list_held(colleague.actor)).messages == []
         finally:
             await rooms.close()
+
+
+async def test_on_each_database_a_refusal_after_an_approval_the_room_heard_stores_the_approval(
+    database_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite and PostgreSQL: the guarded update and the audit follow the mark."""
+    db = Database(database_url)
+    rooms = ModeratedRooms(db, clock)
+    await rooms.start()
+    try:
+        teacher, colleague, kid, other = await seated(rooms)
+        sent = await rooms.services.chat.send(kid.actor, HELD_TEXT, None)
+        fail_storing_once(db, monkeypatch)
+        with pytest.raises(DatabaseUnavailable):
+            await approve(rooms, teacher, sent.message_id)
+        assert await stored(db, sent.message_id) == ("held", HELD_TEXT)
+        with pytest.raises(AlreadyDecided):
+            await reject(rooms, colleague, sent.message_id)
+        assert await stored(db, sent.message_id) == ("posted", HELD_TEXT)
+        assert rooms.texts_seen_by(other) == [HELD_TEXT]
+        assert data_of(rooms.seen_by(kid), "chat.message_declined") == []
+        actions = [(a, u) for a, u, _ in await audit_actions(db, rooms.project)]
+        assert ("chat.message_approved", teacher.person.user_id) in actions
+        assert "chat.message_rejected" not in [a for a, _ in actions]
+    finally:
+        await rooms.close()
+        await db.close()
