@@ -12,8 +12,8 @@ too. The room commit that tells it keeps a mark ``report:<report_id>``
 holding what the teachers were told (``open``, then the outcome), so a
 report stored but not told (a crash, the room's store unreachable between
 the two) is told once, later: when the reporter reports the message again,
-when a teacher lists the session's reports, or when one closes it. The mark
-makes each telling once: the second finds it and tells nothing.
+when a teacher lists the session's reports, or tries to close it (again).
+The mark makes each telling once: the second finds it and tells nothing.
 """
 
 from __future__ import annotations
@@ -157,27 +157,33 @@ class ChatReports:
         Raises:
             NotInRoom, RoomClosed: Not present. Forbidden: not a teacher now.
             NotFound: No such report in this room.
-            AlreadyDecided: The report is closed already.
+            AlreadyDecided: The report is closed already (its closing is told
+                now if the teachers were not told of it).
+            ClusterUnavailable: The room could not be told (it is closed all the same).
         """
         acting = await RoomAction.begin(self._rooms, self._clock, actor)
         async with self._db.transaction("moderation.report_resolve") as uow:
             found = await uow.moderation.find_report(report_id)
             if found is None or found.room_id != acting.room.room_id:
                 raise NotFound("no such report in this room")
-            if not await uow.moderation.resolve_report(
+            closing = await uow.moderation.resolve_report(
                 report_id, status=outcome, resolved_by=actor.user_id, at=acting.at
-            ):
-                raise AlreadyDecided("this report is closed already")
-            await acting.audit(
-                uow,
-                "chat.report_resolved",
-                subject_type="chat_message",
-                subject_id=found.message_id,
-                reason=outcome,
-                report_id=report_id,
             )
-        closed = replace(found, status=outcome, resolved_by=actor.user_id, resolved_at=acting.at)
-        await self._rooms.chat.act(actor, catching_up([closed]))
+            if closing:
+                await acting.audit(
+                    uow,
+                    "chat.report_resolved",
+                    subject_type="chat_message",
+                    subject_id=found.message_id,
+                    reason=outcome,
+                    report_id=report_id,
+                )
+                found = replace(
+                    found, status=outcome, resolved_by=actor.user_id, resolved_at=acting.at
+                )
+        await self._rooms.chat.act(actor, catching_up([found]))
+        if not closing:
+            raise AlreadyDecided("this report is closed already")
 
     async def project_reports(
         self, actor: Principal, project_id: ProjectId, *, cursor: str | None, limit: int
