@@ -23,6 +23,7 @@ stored or sent twice, and the sender learns the first message's id.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 
@@ -36,15 +37,31 @@ from storage.records_moderation import NewChatMessage
 
 from ..errors import error_for
 from ..pipeline import Pipeline, Submission
-from ..policy import SenderRole, sender_role
-from ..verdict import Outcome, Verdict
+from ..policy import RoomPolicy, SenderRole, sender_role
+from ..verdict import Outcome, Reason, Verdict
+from ..wordlists import Term
 from .errors import ChatLocked, ChatMuted, DirectMessagesOff
-from .policy import ChatPolicy
+from .policy import POLICY_CACHE_SIZE, ChatPolicy
 from .terms import ProjectTerms
 from .views import findings_data, held_view
 from .writer import ChatWriter
 
 logger = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=POLICY_CACHE_SIZE)
+def _policies(policy: str | None, terms: frozenset[Term]) -> tuple[ChatPolicy, RoomPolicy]:
+    """The session's policy text decoded, and the pipeline's policy with the
+    project's words: one cache lookup per message (a room's text and its
+    project's set of words are the same objects from message to message)."""
+    current = ChatPolicy.decode(policy)
+    return current, current.room_policy(terms)
+
+
+@functools.lru_cache(maxsize=64)
+def _outcome_key(outcome: Outcome, reason: Reason | None) -> str:
+    """``outcomes``' key (``reject:blocked_word``...), made once per pair."""
+    return f"{outcome.value}:{reason or ''}"
 
 
 def _findings(verdict: Verdict) -> list[dict[str, object]]:
@@ -109,14 +126,13 @@ class ModeratedChatGate:
             ClusterUnavailable: The shared rate limiter cannot be reached.
             DatabaseUnavailable: The message could not be stored (nothing sent).
         """
-        current = ChatPolicy.decode(policy)
         terms = await self._terms.for_project(draft.project_id)
+        current, room_policy = _policies(policy, terms)
         role = sender_role(draft.role)
         verdict = await self._pipeline.run(
-            Submission(draft.room_id, draft.participant_id, role, draft.text),
-            current.room_policy(terms),
+            Submission(draft.room_id, draft.participant_id, role, draft.text), room_policy
         )
-        self.outcomes[f"{verdict.outcome.value}:{verdict.reason or ''}"] += 1
+        self.outcomes[_outcome_key(verdict.outcome, verdict.reason)] += 1
         if verdict.outcome is Outcome.REJECT:
             refusal = error_for(verdict)
             assert refusal is not None
