@@ -87,6 +87,8 @@ class Connection:
     like a lost connection, not closed for good (``Realtime.evict``)."""
     busy: bool = False
     """A command of this socket is running (its answer is still to be sent)."""
+    _actor: RoomActor | None = field(default=None, init=False, repr=False, compare=False)
+    """``actor``, built once per participant (every command asks for it)."""
 
     @property
     def room_id(self) -> RoomId:
@@ -99,13 +101,22 @@ class Connection:
     @property
     def actor(self) -> RoomActor:
         """The participant behind this socket; only once joined."""
-        assert self.participant_id is not None, "not joined"
-        return RoomActor(
-            room_id=self.room_id,
-            user_id=self.user_id,
-            participant_id=self.participant_id,
-            conn_id=self.conn_id,
-        )
+        participant_id = self.participant_id
+        assert participant_id is not None, "not joined"
+        actor, ticket = self._actor, self.ticket
+        if (
+            actor is None
+            or actor.participant_id != participant_id
+            or actor.room_id != ticket.room_id
+            or actor.user_id != ticket.user_id
+        ):
+            actor = self._actor = RoomActor(
+                room_id=ticket.room_id,
+                user_id=ticket.user_id,
+                participant_id=participant_id,
+                conn_id=self.conn_id,
+            )
+        return actor
 
 
 class ConnectionRegistry:

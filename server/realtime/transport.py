@@ -28,13 +28,16 @@ Choices made here, on purpose:
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import socketio
 from aiohttp import web
+from engineio import json as eio_json
 from multidict import CIMultiDict
 from socketio import packet as sio_packet
 
@@ -56,6 +59,7 @@ NAMESPACE = "/"
 CATCH_ALL = "*"
 ASCII_DIGITS = frozenset("0123456789")
 MAX_ACK_ID_DIGITS = 15
+MAX_JSON_INT_DIGITS = 100
 """Longer ack ids take python-socketio's path (it refuses those over 100 digits)."""
 
 
@@ -63,6 +67,19 @@ class JumelageSocketServer(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio's server on ``DirectEngineServer``, refusing binary packets."""
 
     eio: DirectEngineServer
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        codec = self.packet_class.json
+        self._loads: Callable[[str], Any] = codec.loads
+        self._dumps: Callable[[Any], str] = functools.partial(codec.dumps, separators=(",", ":"))
+        if codec is eio_json:
+            # The same codecs, built once: json.loads and json.dumps build a
+            # new decoder or encoder on every call that passes options.
+            self._loads = json.JSONDecoder(parse_int=_bounded_int).decode
+            self._dumps = json.JSONEncoder(separators=(",", ":")).encode
+        self._coroutine_handlers: dict[Callable[..., Any], bool] = {}
+        """Whether each catch-all handler seen is a coroutine function."""
 
     def _engineio_server_class(self) -> type[DirectEngineServer]:
         # python-socketio's hook for the Engine.IO server it builds.
@@ -76,7 +93,7 @@ class JumelageSocketServer(socketio.AsyncServer):  # type: ignore[misc]
             logger.warning("binary packet refused; closing the socket")
             await self.eio.disconnect(eio_sid)
             return
-        event = _plain_event(data, self.packet_class.json.loads)
+        event = _plain_event(data, self._loads)
         if event is None:
             await super()._handle_eio_message(eio_sid, data)
         else:
@@ -101,7 +118,7 @@ class JumelageSocketServer(socketio.AsyncServer):  # type: ignore[misc]
             or not isinstance(name, str)
             or name in handlers
             or name in self.reserved_events
-            or not inspect.iscoroutinefunction(catch_all)
+            or not self._is_coroutine_handler(catch_all)
         ):
             await self._handle_event(eio_sid, NAMESPACE, ack_id, data)
             return
@@ -119,7 +136,7 @@ class JumelageSocketServer(socketio.AsyncServer):  # type: ignore[misc]
             return
         ack = [] if result is None else list(result) if isinstance(result, tuple) else [result]
         try:
-            encoded = f"{SIO_ACK}{ack_id}{self.packet_class.json.dumps(ack, separators=(',', ':'))}"
+            encoded = f"{SIO_ACK}{ack_id}{self._dumps(ack)}"
         except TypeError:
             # Not JSON: python-socketio's packet handles binary data.
             await self._send_packet(
@@ -127,6 +144,19 @@ class JumelageSocketServer(socketio.AsyncServer):  # type: ignore[misc]
             )
             return
         await self.eio.send(eio_sid, encoded)
+
+    def _is_coroutine_handler(self, handler: Callable[..., Any]) -> bool:
+        known = self._coroutine_handlers.get(handler)
+        if known is None:
+            known = self._coroutine_handlers[handler] = inspect.iscoroutinefunction(handler)
+        return known
+
+
+def _bounded_int(digits: str) -> int:
+    """python-engineio's JSON integers: more than 100 digits is an error."""
+    if len(digits) > MAX_JSON_INT_DIGITS:
+        raise ValueError("Integer is too large")
+    return int(digits)
 
 
 def _plain_event(data: Any, loads: Callable[[str], Any]) -> tuple[int | None, list[Any]] | None:

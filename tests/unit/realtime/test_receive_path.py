@@ -8,14 +8,26 @@ python-socketio's ``Packet`` does.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from engineio import json as eio_json
 from socketio import packet as sio_packet
 
+from protocol.api.accounts import AccountKind
+from protocol.ids import ParticipantId
+from rooms import JoinTicket
+from server.realtime.channels import Outbox
+from server.realtime.connections import Connection
 from server.realtime.engine import IdleTimer
-from server.realtime.transport import _plain_event
+from server.realtime.settings import RealtimeSettings
+from server.realtime.transport import JumelageSocketServer, _plain_event, build_socket_server
+
+
+def socket_server() -> JumelageSocketServer:
+    return build_socket_server(RealtimeSettings(), redis_url=None, namespace="t", cors_origins=None)
+
 
 ACCEPTED = [
     '2["chat.send",{"text":"hi"}]',
@@ -29,12 +41,24 @@ ACCEPTED = [
 
 @pytest.mark.parametrize("data", ACCEPTED)
 def test_an_accepted_event_decodes_as_python_socketio_decodes_it(data: str) -> None:
-    decoded = _plain_event(data, eio_json.loads)
     reference = sio_packet.Packet(encoded_packet=data)
-    assert decoded is not None
     assert reference.packet_type == sio_packet.EVENT
     assert reference.namespace is None
-    assert decoded == (reference.id, reference.data)
+    for loads in (eio_json.loads, socket_server()._loads):
+        assert _plain_event(data, loads) == (reference.id, reference.data)
+
+
+def test_the_servers_codecs_are_python_engineios() -> None:
+    server = socket_server()
+    too_long = "[" + "1" * 101 + "]"
+    with pytest.raises(ValueError, match="too large"):
+        eio_json.loads(too_long)
+    with pytest.raises(ValueError, match="too large"):
+        server._loads(too_long)
+    assert server._loads("[" + "1" * 100 + "]") == eio_json.loads("[" + "1" * 100 + "]")
+    ack = [{"ok": False, "error": {"code": "x", "message": 'é \u2028 "q"', "details": {"n": 1.5}}}]
+    reference = sio_packet.Packet(sio_packet.ACK, namespace="/", id=9, data=ack).encode()
+    assert reference == "39" + server._dumps(ack)
 
 
 @pytest.mark.parametrize(
@@ -94,3 +118,29 @@ async def test_the_idle_timer_spares_a_session_busy_between_reads() -> None:
     assert reads_done == 3
     assert not timer.expired
     timer.cancel()
+
+
+def test_a_connections_actor_is_built_once_per_participant() -> None:
+    ticket = cast(JoinTicket, SimpleNamespace(room_id="room-1", user_id="user-1"))
+    conn = Connection(
+        sid="s",
+        outbox=cast(Outbox, None),
+        conn_id="c",
+        ticket=ticket,
+        kind=cast(AccountKind, None),
+        epoch=0,
+        checked_at=0.0,
+    )
+    conn.participant_id = ParticipantId("p-1")
+    first = conn.actor
+    assert conn.actor is first
+    assert (first.room_id, first.user_id, first.participant_id, first.conn_id) == (
+        "room-1",
+        "user-1",
+        "p-1",
+        "c",
+    )
+    conn.participant_id = ParticipantId("p-2")
+    assert conn.actor.participant_id == "p-2"
+    conn.ticket = cast(JoinTicket, SimpleNamespace(room_id="room-2", user_id="user-1"))
+    assert conn.actor.room_id == "room-2"
