@@ -16,7 +16,14 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    InvalidatePoolError,
+    OperationalError,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -56,6 +63,49 @@ def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+_FRESH = "jumelage.fresh"
+"""Set in a pool record's ``info`` when its connection has just been made."""
+
+
+def _on_postgres_connect(_dbapi_connection: Any, record: Any) -> None:
+    # A connection just made has answered: its first checkout needs no ping
+    # (as with pool_pre_ping). The record's info is cleared when it is invalidated.
+    record.info[_FRESH] = True
+
+
+def _ping_on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Check that a pooled PostgreSQL connection still answers, in one round trip.
+
+    SQLAlchemy's ``pool_pre_ping`` on asyncpg sends three (``BEGIN``, ``;``,
+    ``ROLLBACK``: a transaction for PgBouncer's transaction mode), three of a
+    partner search's five round trips. ``SELECT 1`` in the simple query
+    protocol is one round trip, needs no prepared statement and runs in no
+    transaction, so it is as safe behind PgBouncer.
+
+    A connection found closed (the server restarted, or ended the backend)
+    invalidates the whole pool, as a failed pre-ping does: its other
+    connections are as dead, and each is replaced when next checked out. A
+    ping failing on a connection that is still open replaces that one only.
+    Either way the pool makes a new connection and hands it out, so the
+    transaction sees no error unless the database cannot be reached at all.
+    """
+    if record.info.pop(_FRESH, False):
+        return
+    try:
+        dbapi_connection.run_async(_ping)
+    except Exception as exc:
+        if dbapi_connection.driver_connection.is_closed():
+            logger.info("database connection lost (%s); reconnecting", type(exc).__name__)
+            raise InvalidatePoolError("the connection was closed") from exc
+        logger.warning("database connection did not answer a ping (%s)", type(exc).__name__)
+        raise DisconnectionError("the connection did not answer a ping") from exc
+
+
+async def _ping(driver: Any) -> None:
+    # Not ";": asyncpg fails on the empty query's answer in the simple protocol.
+    await driver.execute("SELECT 1")
+
+
 class Database:
     """Owns the engine; hands out units of work.
 
@@ -77,10 +127,14 @@ class Database:
         self.dialect: Dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "postgresql":
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
+        else:
+            # Instead of pool_pre_ping: the same check in one round trip.
+            event.listen(self.engine.sync_engine, "connect", _on_postgres_connect)
+            event.listen(self.engine.sync_engine, "checkout", _ping_on_checkout)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._observer = observer
         self._search_mirror = MirrorSync()
