@@ -97,11 +97,6 @@ class ChatBatches:
             event.listen(self._patient, "connect", _on_sqlite_connect)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-batches")
 
-    @property
-    def inline(self) -> bool:
-        """Whether ``add_now`` may store at all: on SQLite (on PostgreSQL it always declines)."""
-        return self._now is not None
-
     async def add(self, news: Sequence[NewChatMessage]) -> list[int]:
         """Store ``news`` in one transaction, in this order; their row ids
         (``stored_message`` makes a record of one).

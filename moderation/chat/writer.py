@@ -6,32 +6,17 @@ write most of a message's cost (a commit, SQLAlchemy's unit of work,
 aiosqlite's thread round trips), so the gate hands its row to this writer
 and awaits that row's own commit instead:
 
-* When nothing is queued or being committed and the batches can commit
-  without waiting (``MessageBatches.inline``: SQLite's, in the event loop),
-  a row is stored right in the loop, on the kept connection
-  (``MessageBatches.add_now``: no thread, no task), in one of two ways:
-
-  - *inline*, right where ``store`` is called: no future, no turn of the
-    event loop; the message's store and its fan-out stay in the sender's
-    turn. This is how a lone message goes (a quiet room).
-  - *per turn*: the first ``store`` of a turn of the event loop schedules
-    one commit (``loop.call_soon``) and every ``store`` of that turn (the
-    senders whose packets one poll of the sockets brought) waits for it;
-    each sender resumes, is answered and its message fanned out only after
-    it. A transaction's fixed cost (BEGIN, COMMIT, the WAL's page writes,
-    the Python around them) is most of a lone row's, so a turn's rows share
-    it, at the price of two more loop turns per message (the commit's, and
-    the senders' wake-up).
-
-  Which one a turn uses depends on the turn before: after a turn that
-  stored more than one row, rows share the turn's commit; after a turn of
-  one, they are stored inline. Under a load where several messages come in
-  each poll (the fan-out's limit) rows share commits, and a lone message
-  pays no wait. If the file is locked (``add_now`` declines), rows queue as
-  below. A row the database refuses in a shared commit (a repeated
-  ``client_msg_id``, or any error that is not an outage) does not take the
-  others with it: that turn's rows are then stored one per transaction, so
-  only that row fails; an outage fails them all (nothing stored).
+* When nothing is queued or being committed, ``store`` writes its row at
+  once, right where it is called, when the batches can commit without
+  waiting (``MessageBatches.add_now``: on SQLite, unless another writer
+  holds the file's lock). No task, no future, no turn of the event loop: a
+  message's store and its fan-out stay in the sender's turn, where the
+  rooms' frame batching groups them. On SQLite that is nearly every row
+  (the commit runs in the loop, so nothing can arrive while one is under
+  way); the queue below is for PostgreSQL and a locked file. (Rows of one
+  turn of the loop sharing one commit in the loop, each sender waiting for
+  it, was tried in 20bbba0: half the highest rate of ``bench/chat_fanout.py``,
+  95 against 200 messages/s per room side by side; see bench/README.md.)
 * Otherwise ``store`` queues the row and waits on its future; the writer task (started
   when a row arrives, gone when the queue is empty) takes up to
   ``max_batch`` queued rows, oldest first, and inserts them in ONE
@@ -83,11 +68,6 @@ INTERVAL_S = 0.0
 class MessageBatches(Protocol):
     """Where batches go (``storage.chat_batches.ChatBatches``)."""
 
-    @property
-    def inline(self) -> bool:
-        """Whether ``add_now`` may store at all (False: it always declines)."""
-        ...
-
     async def add(self, news: Sequence[NewChatMessage]) -> list[int]:
         """Store ``news`` in one transaction; their row ids, in order
         (DuplicateKey, DatabaseUnavailable: none stored)."""
@@ -135,12 +115,6 @@ class ChatWriter:
         self._interval_s = interval_s
         self._queue: deque[_Pending] = deque()
         self._task: asyncio.Task[None] | None = None
-        self._turn: list[_Pending] = []
-        """Rows of this turn of the loop, for its one commit (``_commit_turn``)."""
-        self._turns_shared = False
-        """Whether this turn's rows share one commit (else each is stored inline)."""
-        self._stored_in_turn = 0
-        """Rows stored inline in this turn so far."""
         self._closed = False
         self.batches = 0
         """Transactions committed (for tests and metrics: rows ÷ batches is the grouping)."""
@@ -157,24 +131,11 @@ class ChatWriter:
         """
         if self._closed:
             raise DatabaseUnavailable("the server is stopping; send again shortly")
+        if self._task is None and not self._queue:
+            stored = self._store_now(new)
+            if stored is not None:
+                return stored
         loop = asyncio.get_running_loop()
-        if self._turn:
-            pending = _Pending(new, loop.create_future())
-            self._turn.append(pending)
-            return await pending.done
-        if self._task is None and not self._queue and self._batches.inline:
-            if not self._turns_shared:
-                stored = self._store_now(new)
-                if stored is not None:
-                    self._stored_in_turn += 1
-                    if self._stored_in_turn == 1:
-                        loop.call_soon(self._end_turn)
-                    return stored
-            else:
-                pending = _Pending(new, loop.create_future())
-                self._turn.append(pending)
-                loop.call_soon(self._commit_turn)
-                return await pending.done
         pending = _Pending(new, loop.create_future())
         self._queue.append(pending)
         if self._task is None:
@@ -195,64 +156,10 @@ class ChatWriter:
         self.batches += 1
         return stored[0]
 
-    def _end_turn(self) -> None:
-        """After a turn of inline stores: the next turn shares a commit if this
-        one stored more than one row."""
-        self._turns_shared = self._stored_in_turn > 1
-        self._stored_in_turn = 0
-
-    def _commit_turn(self) -> None:
-        """The turn's rows, committed in the loop (see the module docstring)."""
-        turn, self._turn = self._turn, []
-        self._turns_shared = len(turn) > 1
-        waiting = [pending for pending in turn if not pending.done.done()]
-        for start in range(0, len(waiting), self._max_batch):
-            self._commit_now(waiting[start : start + self._max_batch])
-
-    def _commit_now(self, batch: list[_Pending]) -> None:
-        """``batch`` in one transaction in the loop; queued when it cannot be
-        (or when rows before it were: the order holds); one row per
-        transaction when the database refused one of them."""
-        if self._queue or self._task is not None:
-            self._enqueue(batch)
-            return
-        try:
-            stored = self._batches.add_now([p.new for p in batch])
-        except DatabaseUnavailable as exc:
-            _fail_batch(batch, exc)
-            return
-        except Exception as exc:
-            if len(batch) == 1:
-                _fail_batch(batch, exc)
-                return
-            logger.info("a chat batch was refused; storing its rows one by one")
-            for pending in batch:
-                self._commit_now([pending])
-            return
-        except BaseException:
-            _fail_batch(batch, DatabaseUnavailable("the server is stopping"))
-            raise
-        if stored is None:
-            self._enqueue(batch)
-            return
-        self.batches += 1
-        for pending, row_id in zip(batch, stored, strict=True):
-            pending.done.set_result(row_id)
-
-    def _enqueue(self, batch: list[_Pending]) -> None:
-        """Rows for the writer task (``add``, awaited), after those queued already."""
-        self._queue.extend(batch)
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(
-                self._run(), name="moderation.chat_writer"
-            )
-
     async def close(self) -> None:
         """Refuse new rows, wait until every queued one is stored (or failed),
         then release the batches' resources."""
         self._closed = True
-        if self._turn:
-            self._commit_turn()
         task = self._task
         if task is not None:
             await asyncio.shield(task)

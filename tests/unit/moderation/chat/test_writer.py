@@ -209,24 +209,7 @@ async def test_while_rows_keep_coming_batches_start_at_most_once_per_interval(
     assert loop.time() - quiet < 0.3
 
 
-async def _share_turns(writer: ChatWriter, controlled: ControlledBatches) -> None:
-    """Two rows in one turn (each stored inline): the writer's next turn shares a commit."""
-    sizes = len(controlled.now_sizes)
-    await asyncio.gather(writer.store(chat_row()), writer.store(chat_row()))
-    assert controlled.now_sizes[sizes:] == [1, 1]
-
-
-async def _sharing(
-    db: Database, writers: Writers, **options: Any
-) -> tuple[ChatWriter, ControlledBatches]:
-    """A writer on SQLite's batches whose next turn shares a commit."""
-    controlled = ControlledBatches(db, inline=True)
-    writer = writers(controlled, interval_s=0, **options)
-    await _share_turns(writer, controlled)
-    return writer, controlled
-
-
-async def test_a_lone_row_is_stored_inline_in_the_senders_turn(
+async def test_an_idle_writer_stores_inline_in_the_senders_turn(
     sender_db: Database, writers: Writers
 ) -> None:
     writer = writers(interval_s=0)  # SQLite's batches: they can commit without waiting
@@ -240,117 +223,6 @@ async def test_a_lone_row_is_stored_inline_in_the_senders_turn(
     with pytest.raises(DuplicateKey):  # the repeat alone, as in a batch of one
         await writer.store(again)
     assert await stored_ids(sender_db, [row.message_id, again.message_id]) == [row.message_id]
-
-
-async def test_after_a_busy_turn_a_turns_rows_share_one_commit_in_the_loop(
-    sender_db: Database, writers: Writers
-) -> None:
-    writer, controlled = await _sharing(sender_db, writers)
-    rows = [chat_row(text=f"message {n}") for n in range(3)]
-    storing = [asyncio.create_task(writer.store(row)) for row in rows]
-    await asyncio.sleep(0)  # the three senders' turn: each waits for the commit
-    assert controlled.now_sizes == [1, 1] and not any(task.done() for task in storing)
-    stored = await asyncio.gather(*storing)
-    assert controlled.now_sizes == [1, 1, 3] and controlled.sizes == []  # in the loop
-    assert writer.batches == 3
-    assert stored == await row_ids(sender_db, rows) and stored == sorted(stored)
-    assert await stored_ids(sender_db, [r.message_id for r in rows]) == [r.message_id for r in rows]
-    alone = chat_row()
-    await writer.store(alone)  # a turn of one, sharing: then inline again
-    quiet = chat_row()
-    storing_quietly = writer.store(quiet)
-    with pytest.raises(StopIteration):
-        storing_quietly.send(None)
-    assert controlled.now_sizes == [1, 1, 3, 1, 1]
-    assert await stored_ids(sender_db, [alone.message_id, quiet.message_id]) == [
-        alone.message_id,
-        quiet.message_id,
-    ]
-
-
-async def test_a_turn_is_bounded_by_the_batch_size(sender_db: Database, writers: Writers) -> None:
-    writer, controlled = await _sharing(sender_db, writers, max_batch=2)
-    rows = [chat_row() for _ in range(5)]
-    stored = await asyncio.gather(*(writer.store(row) for row in rows))
-    assert controlled.now_sizes == [1, 1, 2, 2, 1] and writer.batches == 5
-    assert stored == await row_ids(sender_db, rows) and stored == sorted(stored)
-
-
-async def test_a_row_refused_in_a_turn_fails_alone(sender_db: Database, writers: Writers) -> None:
-    controlled = ControlledBatches(sender_db, inline=True)
-    writer = writers(controlled, interval_s=0)
-    first = chat_row(client_msg_id="c1")
-    await writer.store(first)
-    await _share_turns(writer, controlled)
-    unstorable = chat_row()
-    object.__setattr__(unstorable, "findings", ({"check": object()},))  # no JSON for it
-    rows = [
-        chat_row(client_msg_id="c2"),
-        chat_row(client_msg_id="c1"),  # sent before
-        unstorable,
-        chat_row(client_msg_id="c3"),
-        chat_row(client_msg_id="c3"),  # twice in this turn
-    ]
-    results = await asyncio.gather(*(writer.store(row) for row in rows), return_exceptions=True)
-    assert [type(r).__name__ for r in results] == [
-        "int",
-        "DuplicateKey",
-        "TypeError",
-        "int",
-        "DuplicateKey",
-    ]
-    assert controlled.now_sizes == [1, 1, 1, 5, 1, 1, 1, 1, 1]  # refused whole, then one by one
-    kept = [first.message_id, rows[0].message_id, rows[3].message_id]
-    everything = [first.message_id, *(r.message_id for r in rows)]
-    assert await stored_ids(sender_db, everything) == kept
-
-
-async def test_an_outage_fails_every_row_of_the_turn(sender_db: Database, writers: Writers) -> None:
-    writer, controlled = await _sharing(sender_db, writers)
-    controlled.fail_next = 1
-    rows = [chat_row() for _ in range(3)]
-    results = await asyncio.gather(*(writer.store(row) for row in rows), return_exceptions=True)
-    assert all(isinstance(r, DatabaseUnavailable) for r in results)
-    assert len({id(r) for r in results}) == 3  # each waiter its own error
-    assert controlled.now_sizes == [1, 1, 3]
-    assert await stored_ids(sender_db, [r.message_id for r in rows]) == []
-
-
-async def test_a_turn_that_finds_the_file_locked_queues_in_order(
-    sender_db: Database, writers: Writers
-) -> None:
-    writer, controlled = await _sharing(sender_db, writers)
-    controlled.locked = True
-    rows = [chat_row() for _ in range(3)]
-    stored = await asyncio.gather(*(writer.store(row) for row in rows))
-    assert controlled.now_sizes == [1, 1] and controlled.sizes == [3]  # awaited, one transaction
-    assert stored == await row_ids(sender_db, rows)
-
-
-async def test_a_sender_who_stops_waiting_before_the_turns_commit_leaves_no_row(
-    sender_db: Database, writers: Writers
-) -> None:
-    writer, controlled = await _sharing(sender_db, writers)
-    kept, gone = chat_row(), chat_row()
-    keeping = asyncio.create_task(writer.store(kept))
-    going = asyncio.create_task(writer.store(gone))
-    await asyncio.sleep(0)  # both wait for the turn's commit
-    going.cancel()
-    assert [await keeping] == await row_ids(sender_db, [kept])
-    assert going.cancelled() and controlled.now_sizes == [1, 1, 1]
-    assert await stored_ids(sender_db, [kept.message_id, gone.message_id]) == [kept.message_id]
-
-
-async def test_closing_commits_the_pending_turn(sender_db: Database, writers: Writers) -> None:
-    writer, _ = await _sharing(sender_db, writers)
-    row = chat_row()
-    storing = asyncio.create_task(writer.store(row))
-    await asyncio.sleep(0)  # waiting for the turn's commit
-    await writer.close()
-    assert [await storing] == await row_ids(sender_db, [row])
-    assert await stored_ids(sender_db, [row.message_id]) == [row.message_id]
-    with pytest.raises(DatabaseUnavailable):
-        await writer.store(chat_row())
 
 
 async def test_an_inline_store_that_fails_fails_only_its_message(
