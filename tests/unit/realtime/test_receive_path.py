@@ -20,7 +20,7 @@ from protocol.ids import ParticipantId
 from rooms import JoinTicket
 from server.realtime.channels import Outbox
 from server.realtime.connections import Connection
-from server.realtime.engine import IdleTimer
+from server.realtime.engine import DirectEngineServer, IdleTimer
 from server.realtime.settings import RealtimeSettings
 from server.realtime.transport import JumelageSocketServer, _plain_event, build_socket_server
 
@@ -144,3 +144,36 @@ def test_a_connections_actor_is_built_once_per_participant() -> None:
     assert conn.actor.participant_id == "p-2"
     conn.ticket = cast(JoinTicket, SimpleNamespace(room_id="room-2", user_id="user-1"))
     assert conn.actor.room_id == "room-2"
+
+
+class MonitoredSocket:
+    """What the engine's monitor reads of a socket."""
+
+    def __init__(self, sid: str, *, closed: bool = False) -> None:
+        self.sid = sid
+        self.closed = closed
+        self.closing = False
+        self.checks = 0
+
+    async def check_ping_timeout(self) -> bool:
+        self.checks += 1
+        return True
+
+
+async def test_the_socket_monitor_checks_every_socket_once_per_ping_timeout() -> None:
+    engine = DirectEngineServer(
+        max_buffered_bytes=1, max_queued_packets=1, ping_timeout=4, async_mode="aiohttp"
+    )
+    sockets = [MonitoredSocket(f"s{n}") for n in range(25)]
+    gone = MonitoredSocket("gone", closed=True)
+    engine.sockets = {s.sid: s for s in [*sockets, gone]}
+    monitor = asyncio.create_task(engine._service_task())
+    await asyncio.sleep(0.7)
+    # A slice per tick (8 ticks of 0.5 s per ping timeout): some, none twice.
+    assert 0 < sum(s.checks for s in sockets) < len(sockets)
+    await asyncio.sleep(2.9)
+    # Every one once by the seventh tick (3 s), none again before 4 s.
+    assert all(s.checks == 1 for s in sockets)
+    assert "gone" not in engine.sockets and gone.checks == 0
+    engine.service_task_event.set()
+    await asyncio.wait_for(monitor, 1)
