@@ -148,10 +148,11 @@ def _candidates(text: str) -> Iterator[re.Match[str]]:
     """What ``_CANDIDATE.finditer(text)`` finds, searching only around digit chains.
 
     A match is digits of one chain with the separators between them, after
-    a "+" just before the chain or not; its look-behind reads the character before the search's start (``re`` lets it
-    see the text before ``pos``) and its look-ahead the character after the
-    chain, which the window includes so that the end of the window is never
-    taken for the end of the text. Chains are maximal and apart, so no match
+    a "+" just before the chain or not; its look-behind reads the character
+    before the search's start (``re`` lets it see the text before ``pos``)
+    and its look-ahead the character after the chain, which the window
+    includes so that the end of the window is never taken for the end of
+    the text. Chains are maximal and apart, so no match
     spans two, and the matches come in the order ``finditer`` gives them.
     """
     length = len(text)
