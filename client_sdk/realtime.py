@@ -4,7 +4,9 @@ It connects with a join token (asked again from your token source at every
 reconnect, since tokens are short-lived), joins the room, and hands you the
 room's events as typed models, each once and in order, across reconnects:
 when the connection drops it reconnects by itself and asks for what it
-missed (or gets a fresh snapshot when too much was missed). The server
+missed (or gets a fresh snapshot when too much was missed; after a
+snapshot, which holds no chat, it reads the latest page of ``chat.history``
+and hands it to you as a ``ChatPage`` right after the snapshot). The server
 drops connections on purpose too, for their clients to come back (its node
 stops, or was taken for dead); a Socket.IO disconnect from the server is
 final instead (``closed_reason``). Commands are
@@ -33,12 +35,14 @@ from pydantic import BaseModel, ValidationError
 
 from protocol.ack import Ack
 from protocol.events.base import ClientEvent, ServerEvent
+from protocol.events.chat import ChatHistory, ChatPage
 from protocol.events.lobby import LobbyAdmitted, LobbyDenied
 from protocol.events.models import JoinResult, JoinStatus, LobbyReason, RoomSnapshot
 from protocol.events.rooms import JoinRoom, ParticipantRemoved, ResumePoint, RoomEnded
 from protocol.registry import SERVER_EVENTS
 from protocol.version import PROTOCOL_VERSION
 
+from .chat_catchup import with_chat_page
 from .errors import TERMINAL_CODES, CommandFailed, ConnectRefused, NotConnected
 from .sequencing import EventSequencer
 
@@ -51,7 +55,7 @@ refused), or a newer connection of the same user replaced this one."""
 E = TypeVar("E", bound=BaseModel)
 TokenSource: TypeAlias = str | Callable[[], Awaitable[str]]
 UrlSource: TypeAlias = str | Callable[[], str]
-Delivered: TypeAlias = ServerEvent | RoomSnapshot
+Delivered: TypeAlias = ServerEvent | RoomSnapshot | ChatPage
 
 
 def parse_event(name: str, data: Any) -> ServerEvent | None:
@@ -82,6 +86,11 @@ class RealtimeClient:
         reconnect_delay_max_s: Longest delay between attempts.
         timeout_s: How long a command waits for its acknowledgement.
         path: The server's Socket.IO path.
+        chat_history: After each snapshot (a first join, a late one, or a
+            reconnect past the replay window), read the latest page of
+            ``chat.history`` and deliver it right after the snapshot, so that
+            the chat the snapshot does not hold is not missed; live chat
+            events the page already shows are not delivered again.
     """
 
     def __init__(
@@ -94,11 +103,13 @@ class RealtimeClient:
         reconnect_delay_max_s: float = 5.0,
         timeout_s: float = 10.0,
         path: str = "socket.io",
+        chat_history: bool = True,
     ) -> None:
         self._url = url
         self._token = token
         self._timeout_s = timeout_s
         self._path = path
+        self._chat_history = chat_history
         self._sio = socketio.AsyncClient(
             reconnection=reconnect,
             reconnection_delay=reconnect_delay_s,
@@ -364,10 +375,26 @@ class RealtimeClient:
                 event = parse_event(missed.event, missed.data)
                 if event is not None and event.seq is not None:
                     replay.append((event.seq, event))
-            self._deliver(
-                self._sequencer.joined(result.session_id, snapshot=snapshot, replay=replay)
-            )
+            # Read while live events are still held: the page goes in before them.
+            page = await self._chat_page() if snapshot is not None else None
+            items = self._sequencer.joined(result.session_id, snapshot=snapshot, replay=replay)
+            self._deliver(items if page is None else with_chat_page(items, page))
         self._joined.set()
+
+    async def _chat_page(self) -> ChatPage | None:
+        """The latest ``chat.history`` page, or None (turned off, or refused).
+
+        A refusal does not fail the join: the room is joined, and the app can
+        still page the chat itself.
+        """
+        if not self._chat_history:
+            return None
+        try:
+            page: ChatPage = await self.send(ChatHistory())
+        except (CommandFailed, NotConnected) as exc:
+            logger.warning("chat.history after a snapshot failed: %s", exc.code)
+            return None
+        return page
 
     async def _call(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
         if not self._sio.connected and not self._sio.namespaces:

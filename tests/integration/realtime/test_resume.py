@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol.events.chat import ChatMessagePosted, SendChat
+from protocol.events.chat import ChatMessagePosted, ChatPage, SendChat
 from protocol.events.hands import RaiseHand
 from protocol.events.models import RoomSnapshot
 from protocol.events.polls import CreatePoll
@@ -108,6 +108,37 @@ async def test_a_client_away_beyond_the_window_gets_a_snapshot(live: Live) -> No
     assert result.replay is None and result.snapshot is not None
     snapshot = await kid.next(RoomSnapshot)
     assert [p.question for p in snapshot.polls] == ["Still there?"]
+    # The snapshot holds no chat: the SDK read the page that does, next to it.
+    page = await kid.next(ChatPage)
+    assert kid.record.index(page) == kid.record.index(snapshot) + 1
+    assert [m.text for m in page.messages][-3:] == [f"lots {n}" for n in range(22, 25)]
     await say(live, host, "and now")
     await kid.next(ChatMessagePosted, where=lambda e: e.text == "and now")
     assert kid.seqs(snapshot.seq) == await visible_seqs(live, kid, snapshot.seq)
+
+
+async def test_a_late_joiner_gets_the_chat_so_far_once(live: Live) -> None:
+    teacher = await live.teacher()
+    host = await live.join(teacher)
+    for n in range(3):
+        await say(live, host, f"early {n}")
+    kid = await live.join(await live.pupil(teacher))
+    await kid.next(RoomSnapshot)
+    page = await kid.next(ChatPage)
+    assert [m.text for m in page.messages] == ["early 0", "early 1", "early 2"]
+    await say(live, host, "later")
+    await kid.next(ChatMessagePosted, where=lambda e: e.text == "later")
+    texts = [m.text for m in page.messages] + [
+        e.text for e in kid.record if isinstance(e, ChatMessagePosted)
+    ]
+    assert texts == ["early 0", "early 1", "early 2", "later"]
+
+
+async def test_an_app_that_pages_the_chat_itself_can_turn_the_page_off(live: Live) -> None:
+    teacher = await live.teacher()
+    host = await live.join(teacher)
+    await say(live, host, "early")
+    kid = await live.join(await live.pupil(teacher), chat_history=False)
+    await say(live, host, "later")
+    await kid.next(ChatMessagePosted, where=lambda e: e.text == "later")
+    assert not any(isinstance(e, ChatPage) for e in kid.record)
