@@ -1092,6 +1092,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-idle", action="store_true", help="skip the idle connections")
     parser.add_argument(
+        "--only-idle",
+        action="store_true",
+        help="measure the idle connections only (no rooms, no ramp): minutes instead of an hour",
+    )
+    parser.add_argument(
         "--idle-runs",
         type=int,
         help="measure the idle connections in the first N runs only (default: every run)",
@@ -1117,6 +1122,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.only_idle and args.no_idle:
+        raise SystemExit("--only-idle and --no-idle exclude each other")
     plan = QUICK if args.quick else FULL
     runs = args.runs or plan.runs
     compressions = [
@@ -1161,9 +1168,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             for name in order:
                 for compress in compressions:
                     key = variant_key(name, compress)
-                    progress(f"run {run + 1}/{runs}: {key}: rooms")
                     try:
-                        rooms.setdefault(key, []).append(measure_rooms(bench, name, compress))
+                        if not args.only_idle:
+                            progress(f"run {run + 1}/{runs}: {key}: rooms")
+                            rooms.setdefault(key, []).append(measure_rooms(bench, name, compress))
                         if not args.no_idle and run < (args.idle_runs or runs):
                             progress(f"run {run + 1}/{runs}: {key}: idle connections")
                             idle.setdefault(key, []).append(measure_idle(bench, name, compress))
@@ -1195,6 +1203,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "client": args.client,
         "nice": -args.nice,
         "idle_runs": 0 if args.no_idle else min(runs, args.idle_runs or runs),
+        "only_idle": args.only_idle,
         "server_core": SERVER_CORE,
         "loadgen_core": LOADGEN_CORE,
         "skipped": skipped,
