@@ -9,7 +9,7 @@ from .accounts.pupils import IssuedPupil
 from .accounts.registration import NewSchool, TeacherRegistration
 from .accounts.staff import CreatedStaff
 from .auth.grants import cap_grants, may_take_role
-from .auth.sessions import SignedIn
+from .auth.sessions import SignedIn, join_principal
 from .auth.tokens import JoinClaims
 from .countries import Country, CountryGroup, country_table
 from .errors import (
@@ -132,6 +132,7 @@ __all__ = [
     "clean_display_text",
     "country_table",
     "describe_country",
+    "join_principal",
     "may_join_meeting",
     "may_take_role",
     "nso_table",

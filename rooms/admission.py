@@ -21,8 +21,10 @@ from protocol.api.grants import Grants, RoomRole
 from protocol.errors import Forbidden, NotFound
 from protocol.ids import ProjectId, RoomId, UserId, new_id
 from storage import Database
+from storage.records import AuthSubjectRecord
 from storage.records_rooms import LiveRoomRecord
 
+from .directory import CommunityDirectory
 from .errors import Banned
 from .policy import TOKEN_ROLE_OF_MEMBER, member_may_hold
 from .ports import MeetingRef, Member, MemberRole, RoomDirectory
@@ -57,6 +59,30 @@ class JoinTicket:
         return self.meeting.has_on_roster(self.member)
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What admitting one account to one room depends on, read together (``read``)."""
+
+    subject: AuthSubjectRecord | None
+    """The account as authentication checks it (None: gone); ``community.join_principal``."""
+    meeting: MeetingRef | None
+    """The room (None: no such room, or its project is not active)."""
+    member: Member | None
+    """The account's membership of the room's project (None: not a member)."""
+    banned: bool
+    """Banned from the room's series."""
+
+
+NOBODY = Entry(subject=None, meeting=None, member=None, banned=False)
+
+
+def _adhoc_meeting(room_id: RoomId, project_id: ProjectId) -> MeetingRef:
+    """An ad-hoc room: its own series, for the project's teachers."""
+    return MeetingRef(
+        room_id=room_id, project_id=project_id, series_id=room_id, invited_roles=TEACHER_MEMBERS
+    )
+
+
 class Admission:
     """Resolves rooms and checks who may enter them.
 
@@ -70,6 +96,75 @@ class Admission:
         self._db = db
         self._directory = directory
         self._clock = clock
+        self._stored = directory if isinstance(directory, CommunityDirectory) else None
+        """The community's directory keeps its projects in our database, so a
+        connection's whole admission is one statement (``read``); any other
+        directory (tests') is asked, and the rest read, one after another."""
+
+    async def read(self, user_id: UserId, room_id: RoomId) -> Entry:
+        """Everything ``decide`` (and the caller's authentication) needs, read fresh.
+
+        Nothing is cached between connections: a revoked token, a removed
+        member or a new ban holds for the very next connection, on every
+        node, because every connection reads the rows as they are. What makes
+        it cheap is reading them at once: one statement in one transaction
+        (storage ``find_entry``) instead of the five transactions that the
+        account, the ad-hoc room, the meeting, the membership and the ban
+        each took through aiosqlite's thread (see bench/README.md, chat_fanout).
+        """
+        if self._stored is None:
+            return await self._read_apart(user_id, room_id)
+        async with self._db.transaction("rooms.entry") as uow:
+            record = await uow.rooms.find_entry(user_id, room_id)
+        if record is None:
+            return NOBODY
+        target = record.target
+        if target is None:
+            return Entry(subject=record.subject, meeting=None, member=None, banned=False)
+        meeting, member = self._stored.entry_of(room_id, user_id, target, record.member)
+        if target.adhoc:
+            meeting = _adhoc_meeting(room_id, target.project_id)
+        return Entry(subject=record.subject, meeting=meeting, member=member, banned=record.banned)
+
+    async def _read_apart(self, user_id: UserId, room_id: RoomId) -> Entry:
+        async with self._db.transaction("rooms.entry") as uow:
+            subject = await uow.accounts.find_auth_subject(user_id)
+            adhoc = await uow.rooms.find_room(room_id)
+        meeting = (
+            await self._directory.find_meeting(room_id)
+            if adhoc is None
+            else _adhoc_meeting(adhoc.id, adhoc.project_id)
+        )
+        if meeting is None:
+            return Entry(subject=subject, meeting=None, member=None, banned=False)
+        member = await self._directory.membership(meeting.project_id, user_id)
+        if member is None:
+            return Entry(subject=subject, meeting=meeting, member=None, banned=False)
+        async with self._db.transaction("rooms.find_ban") as uow:
+            ban = await uow.rooms.find_active_ban(meeting.series_id, user_id)
+        return Entry(subject=subject, meeting=meeting, member=member, banned=ban is not None)
+
+    def decide(
+        self, entry: Entry, *, kind: AccountKind, role: RoomRole, grants: Grants
+    ) -> JoinTicket:
+        """Check an account (of ``kind``, holding a token for ``role`` with
+        ``grants``) against what ``read`` found for the token's room.
+
+        Raises:
+            NotFound: No such room, or not a member of its project.
+            Forbidden: The membership does not allow this role.
+            Banned: Banned from this room or its series.
+        """
+        meeting, member = entry.meeting, entry.member
+        if meeting is None or member is None:
+            raise NotFound(NO_SUCH_ROOM)
+        if not (may_take_role(kind, role) and member_may_hold(member.role, role, kind)):
+            raise Forbidden(f"a {member.role.value} of the project cannot join as {role.value}")
+        if entry.banned:
+            raise Banned("a teacher banned you from this room")
+        return JoinTicket(
+            meeting=meeting, member=member, role=role, grants=cap_grants(role, grants)
+        )
 
     async def resolve(self, room_id: RoomId) -> MeetingRef:
         """The meeting (or ad-hoc room) behind a room id.
@@ -80,12 +175,7 @@ class Admission:
         async with self._db.transaction("rooms.resolve") as uow:
             adhoc = await uow.rooms.find_room(room_id)
         if adhoc is not None:
-            return MeetingRef(
-                room_id=adhoc.id,
-                project_id=adhoc.project_id,
-                series_id=adhoc.id,
-                invited_roles=TEACHER_MEMBERS,
-            )
+            return _adhoc_meeting(adhoc.id, adhoc.project_id)
         meeting = await self._directory.find_meeting(room_id)
         if meeting is None:
             raise NotFound(NO_SUCH_ROOM)
@@ -114,19 +204,7 @@ class Admission:
             Forbidden: The membership does not allow this role.
             Banned: Banned from this room or its series.
         """
-        meeting = await self.resolve(room_id)
-        member = await self._directory.membership(meeting.project_id, user_id)
-        if member is None:
-            raise NotFound(NO_SUCH_ROOM)
-        if not (may_take_role(kind, role) and member_may_hold(member.role, role, kind)):
-            raise Forbidden(f"a {member.role.value} of the project cannot join as {role.value}")
-        async with self._db.transaction("rooms.find_ban") as uow:
-            ban = await uow.rooms.find_active_ban(meeting.series_id, user_id)
-        if ban is not None:
-            raise Banned("a teacher banned you from this room")
-        return JoinTicket(
-            meeting=meeting, member=member, role=role, grants=cap_grants(role, grants)
-        )
+        return self.decide(await self.read(user_id, room_id), kind=kind, role=role, grants=grants)
 
     async def plan_token(self, actor: Principal, room_id: RoomId) -> tuple[RoomRole, Grants]:
         """The role and grants of a signed-in member's join token.

@@ -14,6 +14,8 @@ from community import ProjectDirectory, ProjectMember
 from protocol.api.projects import ProjectStatus, SpaceRole
 from protocol.api.spaces import MeetingAudience
 from protocol.ids import ProjectId, RoomId, UserId
+from storage.records_projects import MemberRecord
+from storage.records_rooms import RoomTargetRecord
 
 from .ports import MeetingRef, Member, MemberRole
 
@@ -35,7 +37,7 @@ ROSTER_ROLES: dict[MeetingAudience, frozenset[MemberRole]] = {
 }
 
 
-def _member(member: ProjectMember) -> Member:
+def _member(member: ProjectMember | MemberRecord) -> Member:
     return Member(
         user_id=member.user_id,
         project_id=member.project_id,
@@ -80,3 +82,34 @@ class CommunityDirectory:
     async def list_members(self, project_id: ProjectId) -> Sequence[Member]:
         """See ``RoomDirectory.list_members``."""
         return [_member(m) for m in await self._projects.list_members(project_id)]
+
+    def entry_of(
+        self,
+        room_id: RoomId,
+        user_id: UserId,
+        target: RoomTargetRecord,
+        member: MemberRecord | None,
+    ) -> tuple[MeetingRef | None, Member | None]:
+        """The answers of ``find_meeting`` and ``membership`` for rows that the
+        admission read itself, in one statement with the account and the ban
+        (storage ``find_entry``): the projects live in the same database, so
+        this directory's data can join that statement.
+
+        The ad-hoc room's ``MeetingRef`` is the admission's to build; this gives
+        the meeting's (None for an ad-hoc target). The roster of chosen
+        invitees names ``user_id`` alone, when invited: the statement reads
+        whether the reading user is invited, not the whole list, and a
+        ticket's meeting only ever answers for its own member.
+        """
+        active = target.project_status is ProjectStatus.ACTIVE
+        meeting = None
+        if not target.adhoc and active and target.audience is not None:
+            chosen = target.audience is MeetingAudience.CHOSEN and target.user_invited
+            meeting = MeetingRef(
+                room_id=room_id,
+                project_id=target.project_id,
+                series_id=target.series_id,
+                invited_roles=ROSTER_ROLES[target.audience],
+                invited_users=frozenset({user_id}) if chosen else frozenset(),
+            )
+        return meeting, (_member(member) if member is not None and active else None)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from protocol.api.projects import ProjectStatus
+from protocol.api.spaces import MeetingAudience
 from protocol.ids import ProjectId, RoomId, SchoolId, UserId
+
+from .records import AuthSubjectRecord
+from .records_projects import MemberRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +50,33 @@ class BanRecord:
     user_id: UserId
     banned_by: UserId
     banned_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RoomTargetRecord:
+    """What a room id names: an ad-hoc room or a scheduled meeting's room."""
+
+    series_id: str
+    """Bans hold for it: the ad-hoc room's id, or the meeting's."""
+    project_id: ProjectId
+    adhoc: bool
+    audience: MeetingAudience | None
+    """The meeting's audience (None for an ad-hoc room)."""
+    project_status: ProjectStatus | None
+    """None when the project row is gone."""
+    user_invited: bool
+    """Whether the meeting names the reading user among its chosen invitees."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomEntryRecord:
+    """Everything a connection's admission reads, read at once (``find_entry``)."""
+
+    subject: AuthSubjectRecord | None
+    """The account (None: gone)."""
+    target: RoomTargetRecord | None
+    """The room (None: no such room)."""
+    member: MemberRecord | None
+    """The account's membership of the room's project (None: not a member)."""
+    banned: bool
+    """An active ban of the account from the room's series."""

@@ -22,6 +22,7 @@ from protocol.api.network import SearchKind
 from protocol.errors import Unavailable
 from protocol.ids import NodeId, UserId, new_id
 from storage import Database, UnitOfWork
+from storage.records import AuthSubjectRecord
 
 from ..accounts.names import normalise_login
 from ..accounts.states import may_log_in
@@ -60,6 +61,45 @@ class SignedIn:
 def hash_refresh_token(token: str) -> str:
     """Refresh tokens are 256 random bits, so a plain SHA-256 is enough."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+VOID_STATES = frozenset({AccountStatus.DISABLED, AccountStatus.REJECTED, AccountStatus.SUSPENDED})
+"""States in which none of the account's tokens is honoured."""
+
+
+def principal_of(subject: AuthSubjectRecord | None, epoch: int) -> Principal:
+    """The account behind a token issued under ``epoch``, from its row read fresh.
+
+    A pure check, so that a caller that reads the account together with other
+    rows (the realtime connect: one statement for the account and the room,
+    ``storage`` ``find_entry``) applies exactly the rule of ``authenticate``.
+
+    Raises:
+        TokenRevoked: The account is gone, its epoch moved on, or it is void.
+    """
+    if subject is None or subject.token_epoch != epoch or subject.status in VOID_STATES:
+        raise TokenRevoked("the token was revoked; sign in again")
+    return Principal(
+        user_id=subject.user_id,
+        kind=subject.kind,
+        status=subject.status,
+        school_id=subject.school_id,
+        country_code=subject.country_code,
+        is_school_admin=subject.is_school_admin,
+    )
+
+
+def join_principal(subject: AuthSubjectRecord | None, claims: JoinClaims) -> Principal:
+    """The participant behind a verified join token (see ``authenticate_join``).
+
+    Raises:
+        TokenRevoked: See ``principal_of``.
+        AccountNotActive: The account may not take part now.
+    """
+    principal = principal_of(subject, claims.epoch)
+    if not principal.is_active:
+        raise AccountNotActive(f"this account is {principal.status.value}")
+    return principal
 
 
 class SessionService:
@@ -198,10 +238,9 @@ class SessionService:
             AccountNotActive: The account may not take part now.
         """
         claims = self._signer.verify_join(join_token)
-        principal = await self._principal(claims.user_id, claims.epoch)
-        if not principal.is_active:
-            raise AccountNotActive(f"this account is {principal.status.value}")
-        return principal, claims
+        async with self._db.transaction("sessions.authenticate") as uow:
+            subject = await uow.accounts.find_auth_subject(claims.user_id)
+        return join_principal(subject, claims), claims
 
     async def revoke_all(self, uow: UnitOfWork, user_id: UserId) -> None:
         """Void every token of an account inside the caller's transaction.
@@ -227,22 +266,7 @@ class SessionService:
     async def _principal(self, user_id: UserId, epoch: int) -> Principal:
         async with self._db.transaction("sessions.authenticate") as uow:
             subject = await uow.accounts.find_auth_subject(user_id)
-        if subject is None or subject.token_epoch != epoch:
-            raise TokenRevoked("the token was revoked; sign in again")
-        if subject.status in (
-            AccountStatus.DISABLED,
-            AccountStatus.REJECTED,
-            AccountStatus.SUSPENDED,
-        ):
-            raise TokenRevoked("the token was revoked; sign in again")
-        return Principal(
-            user_id=subject.user_id,
-            kind=subject.kind,
-            status=subject.status,
-            school_id=subject.school_id,
-            country_code=subject.country_code,
-            is_school_admin=subject.is_school_admin,
-        )
+        return principal_of(subject, epoch)
 
     async def _issue(
         self,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,20 +25,46 @@ from ..records import (
 )
 from ..tables.accounts import Credential, Pupil, School, Staff, Teacher, User
 
-_AUTH_SUBJECT = (
-    select(
-        User.kind,
-        User.status,
-        User.token_epoch,
-        func.coalesce(Teacher.school_id, Pupil.school_id),
-        func.coalesce(School.country_code, Staff.country_code),
-        func.coalesce(Teacher.is_school_admin, False),
+_Row = TypeVarTuple("_Row")
+
+AUTH_SUBJECT_COLUMNS = (
+    User.kind,
+    User.status,
+    User.token_epoch,
+    func.coalesce(Teacher.school_id, Pupil.school_id),
+    func.coalesce(School.country_code, Staff.country_code),
+    func.coalesce(Teacher.is_school_admin, False),
+)
+"""An account's auth subject, in the order ``auth_subject`` takes them; select
+them from ``with_auth_subject_joins(select(...))``."""
+
+
+def with_auth_subject_joins(query: Select[*_Row]) -> Select[*_Row]:
+    """``query`` (selecting from ``users``) joined to what ``AUTH_SUBJECT_COLUMNS`` read."""
+    return (
+        query.outerjoin(Teacher, Teacher.user_id == User.id)
+        .outerjoin(Pupil, Pupil.user_id == User.id)
+        .outerjoin(Staff, Staff.user_id == User.id)
+        .outerjoin(School, School.id == func.coalesce(Teacher.school_id, Pupil.school_id))
     )
-    .outerjoin(Teacher, Teacher.user_id == User.id)
-    .outerjoin(Pupil, Pupil.user_id == User.id)
-    .outerjoin(Staff, Staff.user_id == User.id)
-    .outerjoin(School, School.id == func.coalesce(Teacher.school_id, Pupil.school_id))
-    .where(User.id == bindparam("user_id"))
+
+
+def auth_subject(user_id: UserId, row: Sequence[Any]) -> AuthSubjectRecord:
+    """The record of ``AUTH_SUBJECT_COLUMNS``' values."""
+    kind, status, epoch, school_id, country, is_admin = row
+    return AuthSubjectRecord(
+        user_id=user_id,
+        kind=AccountKind(kind),
+        status=AccountStatus(status),
+        token_epoch=epoch,
+        school_id=SchoolId(school_id) if school_id else None,
+        country_code=country,
+        is_school_admin=bool(is_admin),
+    )
+
+
+_AUTH_SUBJECT = with_auth_subject_joins(select(*AUTH_SUBJECT_COLUMNS)).where(
+    User.id == bindparam("user_id")
 )
 
 
@@ -114,18 +142,7 @@ class SqlAccountRepo:
         """
         connection = await self._session.connection()
         row = (await connection.execute(_AUTH_SUBJECT, {"user_id": user_id})).one_or_none()
-        if row is None:
-            return None
-        kind, status, epoch, school_id, country, is_admin = row
-        return AuthSubjectRecord(
-            user_id=user_id,
-            kind=AccountKind(kind),
-            status=AccountStatus(status),
-            token_epoch=epoch,
-            school_id=SchoolId(school_id) if school_id else None,
-            country_code=country,
-            is_school_admin=bool(is_admin),
-        )
+        return None if row is None else auth_subject(user_id, row)
 
     async def find_credential(self, login: str) -> CredentialRecord | None:
         row = await self._session.scalar(select(Credential).where(Credential.login == login))

@@ -3,16 +3,159 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from protocol.api.projects import MemberKind, ProjectStatus, SpaceRole
+from protocol.api.spaces import MeetingAudience
 from protocol.ids import ProjectId, RoomId, SchoolId, UserId
 
-from ..records_rooms import AttendanceRecord, BanRecord, LiveRoomRecord, RoomSessionRecord
+from ..records_projects import MemberRecord
+from ..records_rooms import (
+    AttendanceRecord,
+    BanRecord,
+    LiveRoomRecord,
+    RoomEntryRecord,
+    RoomSessionRecord,
+    RoomTargetRecord,
+)
+from ..tables.accounts import Pupil, Teacher, User
+from ..tables.projects import Meeting, MeetingInvitee, Project, ProjectMember
 from ..tables.rooms import Attendance, LiveRoom, RoomBan, RoomSession
+from .accounts import AUTH_SUBJECT_COLUMNS, auth_subject, with_auth_subject_joins
+from .projects import UNKNOWN_AUTHOR
 
 MAX_SESSIONS_LISTED = 200
+
+
+def _entry_query() -> Select[Any]:
+    """Everything a connection's admission reads, as one statement (``find_entry``).
+
+    A connection used to cost five transactions (the account, the ad-hoc
+    room, the meeting, the membership, the ban); through aiosqlite's thread
+    each is several round trips that wait for a turn of a busy event loop,
+    which made 10,000 connections take minutes. One statement reads the
+    same rows in one snapshot: the account's auth subject (a subquery, so
+    that its joins stay apart from the member's), the room id's target (the
+    ad-hoc room first, as ``Admission.resolve`` looks, else the meeting),
+    the project's state, the account's membership with its name, whether
+    the meeting names the account among its invitees, and an active ban of
+    the series. No row: the account is gone.
+    """
+    user_id: BindParameter[str] = bindparam("user_id")
+    room_id: BindParameter[str] = bindparam("room_id")
+    subject = (
+        with_auth_subject_joins(select(User.id.label("user_id"), *AUTH_SUBJECT_COLUMNS))
+        .where(User.id == user_id)
+        .subquery("subject")
+    )
+    target = union_all(
+        select(
+            LiveRoom.id.label("series_id"),
+            LiveRoom.project_id.label("project_id"),
+            literal_column("1").label("adhoc"),
+            literal_column("NULL").label("audience"),
+        ).where(LiveRoom.id == room_id),
+        select(
+            Meeting.id.label("series_id"),
+            Meeting.project_id.label("project_id"),
+            literal_column("0").label("adhoc"),
+            Meeting.audience.label("audience"),
+        ).where(Meeting.room_id == room_id),
+    ).subquery("target")
+    invited = exists().where(
+        MeetingInvitee.meeting_id == target.c.series_id, MeetingInvitee.user_id == user_id
+    )
+    banned = exists().where(
+        RoomBan.series_id == target.c.series_id,
+        RoomBan.user_id == user_id,
+        RoomBan.lifted_at.is_(None),
+    )
+    return (
+        select(
+            *list(subject.c)[1:],
+            target.c.series_id,
+            target.c.project_id,
+            target.c.adhoc,
+            target.c.audience,
+            Project.status,
+            invited.label("invited"),
+            banned.label("banned"),
+            ProjectMember.kind,
+            ProjectMember.role,
+            ProjectMember.school_id,
+            ProjectMember.country_code,
+            ProjectMember.joined_at,
+            ProjectMember.added_by,
+            func.coalesce(Teacher.full_name, Pupil.display_name),
+        )
+        .select_from(subject)
+        .outerjoin(target, true())
+        .outerjoin(Project, Project.id == target.c.project_id)
+        .outerjoin(
+            ProjectMember,
+            and_(
+                ProjectMember.project_id == target.c.project_id,
+                ProjectMember.user_id == subject.c.user_id,
+            ),
+        )
+        .outerjoin(Teacher, Teacher.user_id == ProjectMember.user_id)
+        .outerjoin(Pupil, Pupil.user_id == ProjectMember.user_id)
+        .order_by(target.c.adhoc.desc())
+        .limit(1)
+    )
+
+
+_ENTRY = _entry_query()
+_SUBJECT_WIDTH = len(AUTH_SUBJECT_COLUMNS)
+
+
+def _entry(user_id: UserId, row: Any) -> RoomEntryRecord:
+    subject = auth_subject(user_id, row[:_SUBJECT_WIDTH])
+    (series_id, project_id, adhoc, audience, status, invited, banned, *member) = row[
+        _SUBJECT_WIDTH:
+    ]
+    if series_id is None:
+        return RoomEntryRecord(subject=subject, target=None, member=None, banned=False)
+    target = RoomTargetRecord(
+        series_id=series_id,
+        project_id=ProjectId(project_id),
+        adhoc=bool(adhoc),
+        audience=None if audience is None else MeetingAudience(audience),
+        project_status=None if status is None else ProjectStatus(status),
+        user_invited=bool(invited),
+    )
+    kind, role, school_id, country, joined_at, added_by, name = member
+    record = (
+        None
+        if kind is None or status is None
+        else MemberRecord(
+            project_id=target.project_id,
+            user_id=user_id,
+            kind=MemberKind(kind),
+            role=SpaceRole(role),
+            school_id=SchoolId(school_id),
+            country_code=country,
+            display_name=name or UNKNOWN_AUTHOR,
+            joined_at=joined_at,
+            added_by=None if added_by is None else UserId(added_by),
+        )
+    )
+    return RoomEntryRecord(subject=subject, target=target, member=record, banned=bool(banned))
 
 
 def _room(row: LiveRoom) -> LiveRoomRecord:
@@ -85,6 +228,15 @@ class SqlRoomRepo:
     async def find_room(self, room_id: RoomId) -> LiveRoomRecord | None:
         row = await self._session.get(LiveRoom, room_id)
         return None if row is None else _room(row)
+
+    async def find_entry(self, user_id: UserId, room_id: RoomId) -> RoomEntryRecord | None:
+        """What admitting ``user_id`` to ``room_id`` needs, in one statement
+        (see ``_entry_query``); None when the account is gone."""
+        connection = await self._session.connection()
+        row = (
+            await connection.execute(_ENTRY, {"user_id": user_id, "room_id": room_id})
+        ).one_or_none()
+        return None if row is None else _entry(user_id, row)
 
     # -- sessions -------------------------------------------------------------
 

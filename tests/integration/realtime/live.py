@@ -51,6 +51,31 @@ class RecordingClient(RealtimeClient):
         ]
 
 
+def base_url(http: TestClient[Any, Any]) -> str:
+    """Where a test app serves (its clients' URL)."""
+    return str(http.make_url("")).rstrip("/")
+
+
+async def mint_join_token(services: Services, actor: Actor, room: RoomId, role: RoomRole) -> str:
+    """A join token signed directly, as a school's tool mints it (no access token
+    and no membership check: the connection's admission checks)."""
+    from community import cap_grants
+    from server.realtime.accounts import AccountEpochs
+
+    epoch = await AccountEpochs(services.db).current(UserId(actor.user_id))
+    assert epoch is not None
+    token, _ = services.accounts.signer.issue_join(
+        user_id=actor.user_id,
+        room_id=room,
+        role=role,
+        grants=cap_grants(role, None),
+        epoch=epoch,
+        ttl_s=600,
+        minted_by="api_key:test",
+    )
+    return token
+
+
 @dataclass
 class Live:
     """One app, one project with one meeting, and helpers to join it."""
@@ -99,7 +124,7 @@ class Live:
 
     @property
     def url(self) -> str:
-        return str(self.http.make_url("")).rstrip("/")
+        return base_url(self.http)
 
     async def member(self, actor: Actor, role: MemberRole) -> Actor:
         self.directory.add_member(
@@ -133,22 +158,9 @@ class Live:
     def minted_token_source(self, actor: Actor, role: RoomRole) -> Callable[[], Awaitable[str]]:
         """Join tokens signed directly (as a school's tool would mint them):
         no access token involved, so fake time may run for hours."""
-        from community import cap_grants
-        from server.realtime.accounts import AccountEpochs
 
         async def fresh() -> str:
-            epoch = await AccountEpochs(self.services.db).current(UserId(actor.user_id))
-            assert epoch is not None
-            token, _ = self.services.accounts.signer.issue_join(
-                user_id=actor.user_id,
-                room_id=self.room,
-                role=role,
-                grants=cap_grants(role, None),
-                epoch=epoch,
-                ttl_s=600,
-                minted_by="api_key:test",
-            )
-            return token
+            return await mint_join_token(self.services, actor, self.room, role)
 
         return fresh
 
@@ -207,3 +219,18 @@ async def open_live(
         yield live
     finally:
         await live.close()
+
+
+async def forget_namespace(url: str, namespace: str) -> None:
+    """Delete a test's Redis keys (its nodes shared ``namespace``)."""
+    from cluster.redis import RedisKeys, open_client
+
+    client = open_client(url)
+    try:
+        keys = [
+            key async for key in client.scan_iter(match=RedisKeys(namespace).all_keys_pattern())
+        ]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()

@@ -34,7 +34,7 @@ from protocol.events.rooms import (
 from server.app import build_app
 from server.config import Settings
 from tests.fakes.clock import FakeClock
-from tests.integration.realtime.live import Live, RecordingClient, until
+from tests.integration.realtime.live import Live, RecordingClient, forget_namespace, until
 from tests.integration.realtime.test_resume import visible_seqs
 from tests.services import require_redis
 from tests.support import World
@@ -81,17 +81,7 @@ async def nodes(
     yield a, b
     await a.close()
     await b.close()
-    from cluster.redis import RedisKeys, open_client
-
-    client = open_client(url)
-    try:
-        keys = [
-            key async for key in client.scan_iter(match=RedisKeys(namespace).all_keys_pattern())
-        ]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    await forget_namespace(url, namespace)
 
 
 async def test_events_cross_nodes_in_one_order(nodes: tuple[Live, Live]) -> None:
