@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -96,3 +97,41 @@ def bind_context(**values: str | None) -> None:
 
 def clear_context() -> None:
     structlog.contextvars.clear_contextvars()
+
+
+def context_var(key: str) -> ContextVar[Any]:
+    """The context variable behind structlog's context key ``key``.
+
+    Setting it (and resetting it with the token) is what
+    ``structlog.contextvars.bind_contextvars`` does, without building a
+    keyword dict and the variable's name on every call; ``Ellipsis`` means
+    unbound, as in structlog.
+    """
+    token = structlog.contextvars.bind_contextvars(**{key: ...})[key]
+    token.var.reset(token)
+    return token.var
+
+
+class StickyContext:
+    """Ids bound for the rest of the current task, set again only when they change.
+
+    A realtime socket's commands all run in its session's task, one after
+    another; binding its ids (and unbinding them) around every command was a
+    few µs a command. Here ``bind`` compares each variable with the value
+    wanted and sets only those that differ: the first command of a socket
+    binds them, and they stay bound for its later log lines (its disconnect
+    included). A task started meanwhile copies them, as with any context.
+
+    Args:
+        keys: The context keys, in the order ``bind`` takes their values.
+    """
+
+    def __init__(self, *keys: str) -> None:
+        self._vars = tuple(context_var(key) for key in keys)
+
+    def bind(self, *values: str | None) -> None:
+        """Bind the values (None: unbound) in the current context, where they differ."""
+        for var, value in zip(self._vars, values, strict=True):
+            wanted = ... if value is None else value
+            if var.get() != wanted:
+                var.set(wanted)

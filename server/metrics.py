@@ -8,6 +8,9 @@ without bound, and never personal data.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Iterator
+
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -16,6 +19,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.utils import floatToGoString
 
 LATENCY_BUCKETS_S = (
     0.001,
@@ -83,29 +88,9 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
-        self.realtime_events = Counter(
-            "jumelage_realtime_events",
-            "Realtime commands handled, by command name and outcome (ok or error code).",
-            ["event", "outcome"],
-            registry=self.registry,
-        )
-        self.realtime_ack_seconds = Histogram(
-            "jumelage_realtime_ack_seconds",
-            "Time from receiving a realtime command to its acknowledgement.",
-            ["event"],
-            buckets=LATENCY_BUCKETS_S,
-            registry=self.registry,
-        )
-        self.realtime_feed_events = Counter(
-            "jumelage_realtime_feed_events",
-            "Room events this node's feed pump handled (each sent once to its local audience).",
-            registry=self.registry,
-        )
-        self.realtime_deliveries = Counter(
-            "jumelage_realtime_deliveries",
-            "Room events queued to local sockets (one per recipient).",
-            registry=self.registry,
-        )
+        self.realtime = RealtimeStats()
+        """Commands, their acknowledgement times, feed events and deliveries."""
+        self.registry.register(self.realtime)
 
         self._transaction_children: dict[tuple[str, bool], Histogram] = {}
         """``db_transactions``' child per (name, ok): ``labels`` costs a few µs
@@ -123,3 +108,96 @@ class Metrics:
     def render(self) -> bytes:
         """The text exposition format."""
         return generate_latest(self.registry)
+
+
+class CommandStats:
+    """One realtime command's figures: outcomes, and its acknowledgement times."""
+
+    __slots__ = ("buckets", "outcomes", "total_s")
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, int] = {}
+        """Commands answered, by outcome (ok or the error code)."""
+        self.buckets = [0] * (len(LATENCY_BUCKETS_S) + 1)
+        """Acknowledgements per bucket of ``LATENCY_BUCKETS_S`` (not cumulative),
+        the last one past every bound (``+Inf``)."""
+        self.total_s = 0.0
+        """The sum of their times."""
+
+
+class RealtimeStats:
+    """The realtime layer's counters, kept as plain numbers and read at each scrape.
+
+    Every command and every room event counts here (tens of thousands a
+    second under load). prometheus_client's ``Counter.inc`` and
+    ``Histogram.observe`` take a lock per value and check the metric on every
+    call, several µs per command with a histogram; here a command costs two
+    dict lookups and three additions, all on the event loop's thread, and
+    ``collect`` (a prometheus_client collector, registered in the app's
+    registry) turns them into the same families at each scrape:
+    ``jumelage_realtime_events_total`` by event and outcome,
+    ``jumelage_realtime_ack_seconds`` by event, ``jumelage_realtime_feed_events_total``
+    and ``jumelage_realtime_deliveries_total``. Scrapes run on the same loop,
+    so they read whole figures.
+    """
+
+    def __init__(self) -> None:
+        self.commands: dict[str, CommandStats] = {}
+        """By command name (registered names and ``unknown``: a bounded set)."""
+        self.feed_events = 0
+        """Room events this node's feed pump handled (each sent once to its local audience)."""
+        self.deliveries = 0
+        """Room events queued to local sockets (one per recipient)."""
+
+    def command(self, event: str, outcome: str, seconds: float) -> None:
+        """Count one command answered with ``outcome`` after ``seconds``."""
+        stats = self.commands.get(event)
+        if stats is None:
+            stats = self.commands[event] = CommandStats()
+        outcomes = stats.outcomes
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        # Prometheus buckets are "less than or equal": the first bound >= seconds.
+        stats.buckets[bisect_left(LATENCY_BUCKETS_S, seconds)] += 1
+        stats.total_s += seconds
+
+    def describe(self) -> list[Metric]:
+        """The families' names, for the registry's duplicate check (no samples)."""
+        return list(self._families(with_samples=False))
+
+    def collect(self) -> Iterator[Metric]:
+        """The families with their current values (prometheus_client's collector API)."""
+        return self._families(with_samples=True)
+
+    def _families(self, *, with_samples: bool) -> Iterator[Metric]:
+        events = CounterMetricFamily(
+            "jumelage_realtime_events",
+            "Realtime commands handled, by command name and outcome (ok or error code).",
+            labels=["event", "outcome"],
+        )
+        acks = HistogramMetricFamily(
+            "jumelage_realtime_ack_seconds",
+            "Time from receiving a realtime command to its acknowledgement.",
+            labels=["event"],
+        )
+        if with_samples:
+            bounds = [*map(floatToGoString, LATENCY_BUCKETS_S), "+Inf"]
+            for name, stats in self.commands.items():
+                for outcome, count in stats.outcomes.items():
+                    events.add_metric([name, outcome], count)
+                cumulative, running = [], 0
+                for bound, count in zip(bounds, stats.buckets, strict=True):
+                    running += count
+                    cumulative.append((bound, running))
+                acks.add_metric([name], cumulative, stats.total_s)
+        yield events
+        yield acks
+        yield CounterMetricFamily(
+            "jumelage_realtime_feed_events",
+            "Room events this node's feed pump handled (each sent once to its local audience).",
+            value=self.feed_events if with_samples else None,
+        )
+        yield CounterMetricFamily(
+            "jumelage_realtime_deliveries",
+            "Room events queued to local sockets (one per recipient).",
+            value=self.deliveries if with_samples else None,
+        )

@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import structlog
 from pydantic import BaseModel, ValidationError
 
 from cluster import RateRule
@@ -41,6 +40,7 @@ from protocol.registry import CLIENT_EVENTS
 from rooms import NotInRoom, RoomActor, RoomServices
 
 from ..http.endpoint import validation_details
+from ..logs import StickyContext, context_var
 from .connections import Connection
 
 if TYPE_CHECKING:
@@ -53,6 +53,11 @@ Handler = Callable[["Call", Any], Awaitable[BaseModel | None]]
 
 MAX_EVENT_NAME_LEN = 64
 UNKNOWN_LABEL = "unknown"
+SOCKET_IDS = StickyContext("room_id", "user_id", "participant_id")
+"""The log context of a socket's task: the ids of its room, user and participant."""
+COMMAND = context_var("command")
+"""The log context of one command: its registered name (or ``unknown``), never
+what the client sent. (Not ``event``: structlog's key for the log message.)"""
 
 
 class Rule(StrEnum):
@@ -146,8 +151,7 @@ class Dispatcher:
     ) -> None:
         self._realtime = realtime
         self.commands: dict[str, Command] = {}
-        self._counters: dict[tuple[str, str], Any] = {}
-        self._timers: dict[str, Any] = {}
+        self._stats = realtime.metrics.realtime
         for table in tables:
             for declared in table.commands:
                 rate = declared.rate
@@ -162,35 +166,39 @@ class Dispatcher:
                 self.commands[name] = command
 
     async def dispatch(self, sid: str, event: object, args: tuple[Any, ...]) -> dict[str, Any]:
-        """Handle one command from a socket and return its acknowledgement."""
+        """Handle one command from a socket and return its acknowledgement.
+
+        The socket's ids (room, user, participant) are log context for the
+        rest of its task, bound when they change (``SOCKET_IDS``: the socket's
+        commands all run in its session's task); the command's name is bound
+        for the command only (``command``).
+        """
         started = time.perf_counter()
         name = event if isinstance(event, str) and len(event) <= MAX_EVENT_NAME_LEN else None
         command = None if name is None else self.commands.get(name)
         label = name if command is not None and name is not None else UNKNOWN_LABEL
         conn = self._realtime.connections.get(sid)
+        if conn is None:
+            SOCKET_IDS.bind(None, None, None)
+        else:
+            SOCKET_IDS.bind(conn.room_id, conn.user_id, conn.participant_id)
         outcome = "ok"
-        context = {} if conn is None else {"room_id": conn.room_id, "user_id": conn.user_id}
-        if conn is not None and conn.participant_id is not None:
-            context["participant_id"] = conn.participant_id
+        token = COMMAND.set(label)
         try:
-            # Bound and reset by tokens: ``bound_contextvars`` copies the whole
-            # context to save what it rebinds, a generator per command.
-            tokens = structlog.contextvars.bind_contextvars(event=label, **context)
-            try:
-                if command is None:
-                    raise UnknownEvent("no such command")
-                if conn is None or conn.closing:
-                    raise Unauthenticated("connect with a join token first")
-                result = await self._run(command, conn, args)
-            finally:
-                structlog.contextvars.reset_contextvars(**tokens)
-            return ok_ack(result)
+            if command is None:
+                raise UnknownEvent("no such command")
+            if conn is None or conn.closing:
+                raise Unauthenticated("connect with a join token first")
+            return ok_ack(await self._run(command, conn, args))
         except CodedError as exc:
             outcome = exc.code.value
             return error_ack(exc)
         except Exception:
             outcome = ErrorCode.INTERNAL.value
             request_id = new_id()
+            context = {} if conn is None else {"room_id": conn.room_id, "user_id": conn.user_id}
+            if conn is not None and conn.participant_id is not None:
+                context["participant_id"] = conn.participant_id
             logger.exception("realtime command failed", extra={"request_id": request_id, **context})
             return error_ack(
                 CodedError(
@@ -199,21 +207,8 @@ class Dispatcher:
                 )
             )
         finally:
-            self._count(label, outcome, time.perf_counter() - started)
-
-    def _count(self, label: str, outcome: str, seconds: float) -> None:
-        # prometheus_client's ``labels`` takes a lock and builds a key on
-        # every call; each (command, outcome) child is looked up once (both
-        # sets are bounded: registered commands, error codes).
-        counter = self._counters.get((label, outcome))
-        if counter is None:
-            counter = self._realtime.metrics.realtime_events.labels(label, outcome)
-            self._counters[(label, outcome)] = counter
-        counter.inc()
-        timer = self._timers.get(label)
-        if timer is None:
-            timer = self._timers[label] = self._realtime.metrics.realtime_ack_seconds.labels(label)
-        timer.observe(seconds)
+            COMMAND.reset(token)
+            self._stats.command(label, outcome, time.perf_counter() - started)
 
     async def _run(self, command: Command, conn: Connection, args: tuple[Any, ...]) -> Any:
         payload = _payload(args)

@@ -42,7 +42,11 @@ its table of async drivers):
   per socket (``IdleTimer``) keeps the engine's idle timeout, and a message
   packet goes straight to the Engine.IO ``message`` handler (python-socketio).
   Everything else (pong, close, malformed packets) takes the engine's own
-  ``receive``; every outcome is the engine's.
+  ``receive``; every outcome is the engine's. Its writer task waits the same
+  way (the engine's ``poll`` put a ``wait_for`` around each wait: a task
+  and a timer per ping sent), and a command's acknowledgement reaches the
+  outbox in place (``DirectEngineServer.send_now``), not four coroutines
+  deep.
 * Back-pressure (python-engineio #133: the queue is unbounded): a socket
   whose transport holds more than ``max_buffered_bytes`` unsent, or whose
   queue holds more than ``max_queued_packets``, is a consumer that does not
@@ -60,6 +64,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -300,6 +305,22 @@ class IdleTimer:
         """The timer cancelled the reading task."""
         self._handle = self._loop.call_at(self.since + timeout_s, self._fire)
 
+    @classmethod
+    def of_session(cls, server: Any) -> IdleTimer:
+        """The engine's timeout (``ping_interval + ping_timeout``) for the current task."""
+        task = asyncio.current_task()
+        assert task is not None
+        return cls(server.ping_interval + server.ping_timeout, task)
+
+    def settle(self) -> None:
+        """After the task's wait was cancelled: take back a cancellation of the timer's own.
+
+        The wait simply ends (the engine's timeout raises nothing further);
+        a cancellation from elsewhere is left as it was.
+        """
+        if self.expired:
+            self._task.uncancel()
+
     def start_wait(self) -> None:
         """A read begins now."""
         self.since = self._loop.time()
@@ -377,9 +398,7 @@ class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
         on_message = server.handlers.get("message")
         max_bytes = server.max_http_buffer_size
         receive = self._sock.receive
-        task = asyncio.current_task()
-        assert task is not None
-        timer = IdleTimer(server.ping_interval + server.ping_timeout, task)
+        timer = IdleTimer.of_session(server)
         try:
             while True:
                 timer.start_wait()
@@ -387,8 +406,7 @@ class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
                     data = (await receive()).data
                 except asyncio.CancelledError:
                     # As the engine: a cancelled or timed-out read ends the session.
-                    if timer.expired:
-                        task.uncancel()
+                    timer.settle()
                     break
                 except Exception:
                     break
@@ -424,20 +442,44 @@ class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
 
     async def _write(self, socket: eio_socket.AsyncSocket) -> None:
         # The engine's writer task: sends what the socket's queue holds until
-        # its end (or a failed send), then closes the WebSocket.
-        while True:
-            try:
-                packets = await socket.poll()
-            except eio_exceptions.QueueEmpty:
-                break
-            if not packets:
-                break
-            try:
-                for packet in packets:
-                    await self.send(packet.encode())
-            except (Exception, asyncio.CancelledError):
-                # As the engine's writer (a bare except): the session is over.
-                break
+        # its end (or a failed send, or ``ping_interval + ping_timeout``
+        # without a packet to send), then closes the WebSocket. As
+        # ``AsyncSocket.poll`` and the engine's writer, except the wait:
+        # ``poll`` wraps each one in ``wait_for`` (a task and a timer per
+        # wake-up: every ping); here one ``IdleTimer`` per socket keeps the
+        # same timeout.
+        queue = socket.queue
+        timer = IdleTimer.of_session(self.server)
+        try:
+            while True:
+                timer.start_wait()
+                try:
+                    packet = await queue.get()
+                except asyncio.CancelledError:
+                    # As ``poll``: a timed-out or cancelled wait ends the writer.
+                    timer.settle()
+                    break
+                timer.waiting = False
+                queue.task_done()
+                if packet is None:
+                    break
+                packets = [packet]
+                while not queue.empty():
+                    packet = queue.get_nowait()
+                    queue.task_done()
+                    if packet is None:
+                        # The end stays queued for the next wait, as in ``poll``.
+                        queue.put_nowait(None)
+                        break
+                    packets.append(packet)
+                try:
+                    for packet in packets:
+                        await self.send(packet.encode())
+                except (Exception, asyncio.CancelledError):
+                    # As the engine's writer (a bare except): the session is over.
+                    break
+        finally:
+            timer.cancel()
         await self.close()
 
     async def close(self) -> None:
@@ -495,6 +537,34 @@ class DirectEngineServer(engineio.AsyncServer):  # type: ignore[misc]
         socket = self.sockets.get(eio_sid)
         queue = None if socket is None else socket.queue
         return queue if isinstance(queue, SocketOutbox) else None
+
+    def send_now(self, eio_sid: str, data: str) -> bool:
+        """Engine.IO's ``send`` of a text message, in place, when it can be.
+
+        ``send`` is four coroutines deep (the server's ``send`` and
+        ``send_packet``, the socket's ``send`` and its ping check, the queue's
+        ``put``) before it reaches the outbox; a command's acknowledgement
+        went through all of them. Here the same checks, in place, for a
+        socket whose outbox is open for direct writes: there, the packet is
+        held for the end of the loop's turn (or queued behind what is ahead of
+        it), as ``send`` would.
+
+        Returns:
+            False when it was not sent: no such socket, closed, not direct, or
+            a client past its ping timeout (the engine's ``send`` then closes
+            it): call ``send`` instead.
+        """
+        socket = self.sockets.get(eio_sid)
+        if socket is None or socket.closed:
+            return False
+        outbox = socket.queue
+        if not isinstance(outbox, SocketOutbox) or not outbox.is_direct:
+            return False
+        last_ping = socket.last_ping
+        if last_ping and time.time() - last_ping > self.ping_timeout:
+            return False
+        outbox.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, data))
+        return True
 
     def _count_slow_consumer(self) -> None:
         self.slow_consumers += 1

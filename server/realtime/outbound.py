@@ -51,6 +51,7 @@ class FeedPump:
 
     def __init__(self, realtime: Realtime) -> None:
         self._realtime = realtime
+        self._stats = realtime.metrics.realtime
         self.delivered = 0
         """Events handled (sent to zero or more local sockets)."""
         self.last_seq: dict[str, int] = {}
@@ -110,9 +111,9 @@ class FeedPump:
         sent = self._realtime.channels.send(channel, event.name, event.payload)
         self.delivered += 1
         self.last_seq[event.room_id] = event.seq
-        metrics = self._realtime.metrics
-        metrics.realtime_feed_events.inc()
-        metrics.realtime_deliveries.inc(sent)
+        stats = self._stats
+        stats.feed_events += 1
+        stats.deliveries += sent
         if event.effects:
             for effect in json.loads(event.effects):
                 await self._apply(event, effect)

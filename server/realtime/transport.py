@@ -143,7 +143,8 @@ class JumelageSocketServer(socketio.AsyncServer):  # type: ignore[misc]
                 eio_sid, self.packet_class(sio_packet.ACK, namespace=NAMESPACE, id=ack_id, data=ack)
             )
             return
-        await self.eio.send(eio_sid, encoded)
+        if not self.eio.send_now(eio_sid, encoded):
+            await self.eio.send(eio_sid, encoded)
 
     def _is_coroutine_handler(self, handler: Callable[..., Any]) -> bool:
         known = self._coroutine_handlers.get(handler)

@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
 from engineio import packet as eio_packet
 
 from server.realtime.channels import event_packet
-from server.realtime.engine import FrameBatch, SocketOutbox, text_frame
+from server.realtime.engine import (
+    DirectEngineServer,
+    DirectWebSocket,
+    FrameBatch,
+    SocketOutbox,
+    text_frame,
+)
 
 
 @dataclass
@@ -301,3 +309,96 @@ async def test_held_frames_are_dropped_when_the_socket_closes_or_falls_behind() 
     await asyncio.sleep(0)
     assert closing_transport.frames == [] and slow_transport.frames == []
     assert slow_transport.aborted and overflows == ["overflow"]
+
+
+class RecordingWebSocket(DirectWebSocket):
+    """The driver's writer task alone: what it sends, and whether it closed."""
+
+    def __init__(self, ping_interval: float, ping_timeout: float) -> None:
+        super().__init__(
+            lambda ws: None,
+            SimpleNamespace(ping_interval=ping_interval, ping_timeout=ping_timeout),
+        )
+        self.sent: list[str] = []
+        self.closed = 0
+
+    async def send(self, message: str | bytes) -> None:
+        assert isinstance(message, str)
+        self.sent.append(message)
+
+    async def close(self) -> None:
+        self.closed += 1
+
+
+async def test_the_writer_sends_queued_packets_in_order_until_the_end_of_the_session() -> None:
+    box, _, _ = attached(direct=False, max_queued=100)
+    ws = RecordingWebSocket(ping_interval=60, ping_timeout=60)
+    writer = asyncio.create_task(ws._write(SimpleNamespace(queue=box)))
+    box.put_nowait(eio_packet.Packet(eio_packet.PING))
+    await asyncio.sleep(0)
+    for n in range(3):
+        box.put_nowait(numbered(n))
+    box.put_nowait(None)  # the session ends
+    await asyncio.wait_for(writer, 5)
+    assert ws.sent == ["2", *(numbered(n).encode() for n in range(3))]
+    assert ws.closed == 1
+    assert not writer.cancelled()
+
+
+async def test_a_writer_with_nothing_to_send_for_the_engines_timeout_closes_the_socket() -> None:
+    # As python-engineio's ``poll`` (``wait_for`` of ``ping_interval + ping_timeout``).
+    box, _, _ = attached(direct=False)
+    ws = RecordingWebSocket(ping_interval=0.02, ping_timeout=0.02)
+    writer = asyncio.create_task(ws._write(SimpleNamespace(queue=box)))
+    await asyncio.wait_for(writer, 5)
+    assert ws.sent == [] and ws.closed == 1
+    assert not writer.cancelled()
+
+
+async def test_a_cancelled_writer_closes_the_socket_as_the_engines_does() -> None:
+    box, _, _ = attached(direct=False)
+    ws = RecordingWebSocket(ping_interval=60, ping_timeout=60)
+    writer = asyncio.create_task(ws._write(SimpleNamespace(queue=box)))
+    await asyncio.sleep(0)
+    writer.cancel()
+    await asyncio.wait({writer})
+    assert ws.closed == 1
+
+
+def engine_with(box: SocketOutbox, **socket: object) -> DirectEngineServer:
+    server = DirectEngineServer(
+        max_buffered_bytes=1024, max_queued_packets=10, async_mode="aiohttp", ping_timeout=5
+    )
+    state: dict[str, object] = {"queue": box, "closed": False, "last_ping": None, **socket}
+    server.sockets["e1"] = SimpleNamespace(**state)
+    return server
+
+
+def test_send_now_holds_a_message_for_a_direct_socket_as_send_would() -> None:
+    box, transport, _ = attached()
+    assert engine_with(box).send_now("e1", '30[{"ok":true}]')
+    assert [decode(f) for f in transport.frames] == ['430[{"ok":true}]']
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["no socket", "closed", "queued", "compressed", "ping overdue"],
+)
+def test_send_now_declines_what_the_engines_send_must_handle(case: str) -> None:
+    box, transport, _ = attached(direct=case != "compressed")
+    if case == "queued":
+        box.put_nowait(eio_packet.Packet(eio_packet.PING))
+    socket: dict[str, object] = {
+        "closed": case == "closed",
+        "last_ping": time.time() - 60 if case == "ping overdue" else None,
+    }
+    server = engine_with(box, **socket)
+    sid = "other" if case == "no socket" else "e1"
+    before = box.qsize()
+    declined = not server.send_now(sid, "30[]")
+    if case == "queued":
+        # Behind a queued packet the message queues too, in order: that is sending.
+        assert not declined and box.qsize() == before + 1
+        return
+    assert declined
+    assert box.qsize() == before and transport.frames == []
