@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
+from typing import Protocol
 
 from prometheus_client import (
     CollectorRegistry,
@@ -110,6 +111,12 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+FEED_EVENTS_HELP = "Room events this node's feed pump handled (each sent once to its audience)."
+DELIVERIES_HELP = "Room events queued to local sockets (one per recipient)."
+WRITES_HELP = "Direct writes of frames to sockets (a socket's frames of one loop turn together)."
+FRAMES_HELP = "WebSocket frames those direct writes carried."
+
+
 class CommandStats:
     """One realtime command's figures: outcomes, and its acknowledgement times."""
 
@@ -123,6 +130,13 @@ class CommandStats:
         the last one past every bound (``+Inf``)."""
         self.total_s = 0.0
         """The sum of their times."""
+
+
+class WriteCounts(Protocol):
+    """Where the realtime engine counts its direct writes (``engine.FrameBatch``)."""
+
+    writes: int
+    frames: int
 
 
 class RealtimeStats:
@@ -148,6 +162,17 @@ class RealtimeStats:
         """Room events this node's feed pump handled (each sent once to its local audience)."""
         self.deliveries = 0
         """Room events queued to local sockets (one per recipient)."""
+        self.writes: WriteCounts | None = None
+        """The engine's direct writes, read at each scrape (``watch_writes``)."""
+
+    def watch_writes(self, counts: WriteCounts) -> None:
+        """Export the engine's counts of direct writes and the frames they carried.
+
+        Frames per write is how much of the fan-out the kernel's ``send``
+        (the largest cost per delivery) is spared by grouping a socket's
+        frames of one turn of the event loop.
+        """
+        self.writes = counts
 
     def command(self, event: str, outcome: str, seconds: float) -> None:
         """Count one command answered with ``outcome`` after ``seconds``."""
@@ -191,13 +216,14 @@ class RealtimeStats:
                 acks.add_metric([name], cumulative, stats.total_s)
         yield events
         yield acks
-        yield CounterMetricFamily(
-            "jumelage_realtime_feed_events",
-            "Room events this node's feed pump handled (each sent once to its local audience).",
-            value=self.feed_events if with_samples else None,
-        )
-        yield CounterMetricFamily(
-            "jumelage_realtime_deliveries",
-            "Room events queued to local sockets (one per recipient).",
-            value=self.deliveries if with_samples else None,
-        )
+        totals = [
+            ("jumelage_realtime_feed_events", FEED_EVENTS_HELP, self.feed_events),
+            ("jumelage_realtime_deliveries", DELIVERIES_HELP, self.deliveries),
+        ]
+        if self.writes is not None:
+            totals += [
+                ("jumelage_realtime_socket_writes", WRITES_HELP, self.writes.writes),
+                ("jumelage_realtime_frames_written", FRAMES_HELP, self.writes.frames),
+            ]
+        for name, documentation, value in totals:
+            yield CounterMetricFamily(name, documentation, value=value if with_samples else None)

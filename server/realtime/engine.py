@@ -106,6 +106,10 @@ class FrameBatch:
     def __init__(self, schedule: Callable[[Callable[[], None]], object] | None = None) -> None:
         self._schedule = schedule
         self._holding: list[SocketOutbox] = []
+        self.writes = 0
+        """Direct writes to transports (one per socket and turn that held frames)."""
+        self.frames = 0
+        """Frames those writes carried: ``frames / writes`` is how much a turn groups."""
 
     def hold(self, outbox: SocketOutbox) -> None:
         """Note a socket that began holding frames (it is flushed once)."""
@@ -211,6 +215,9 @@ class SocketOutbox(asyncio.Queue[Any]):
             return
         transport.write(held[0] if len(held) == 1 else b"".join(held))
         self.direct_frames += len(held)
+        batch = self._batch
+        batch.writes += 1
+        batch.frames += len(held)
 
     # -- asyncio.Queue, as python-engineio uses it -------------------------
 

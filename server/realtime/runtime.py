@@ -70,6 +70,7 @@ class Realtime:
             namespace=settings.redis.namespace,
             cors_origins=origins or None,
         )
+        metrics.realtime.watch_writes(self.sio.eio.batch)
         self.connections = ConnectionRegistry()
         self.channels = Channels()
         self.rates = limits.configured(self.settings)

@@ -281,6 +281,7 @@ async def test_frames_of_one_turn_reach_each_socket_in_one_write_in_order() -> N
         transport.frames = split(transport.frames[0])
         assert numbers(transport) == [0, 1, 2]
     assert first.direct_frames == second.direct_frames == 3
+    assert (batch.writes, batch.frames) == (2, 6)
 
 
 async def test_a_packet_that_takes_the_queue_goes_after_the_held_frames() -> None:

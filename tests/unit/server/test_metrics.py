@@ -8,6 +8,8 @@ a scrape shows must be what those showed: the same names, labels, buckets
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.parser import text_string_to_metric_families
@@ -83,3 +85,14 @@ def test_two_apps_count_apart() -> None:
     first, second = Metrics(), Metrics()
     first.realtime.command("chat.send", "ok", 0.001)
     assert not any(name.startswith("jumelage_realtime_events") for name, _ in samples(second))
+
+
+def test_the_engines_writes_are_read_at_each_scrape() -> None:
+    metrics = Metrics()
+    assert not any("writ" in name for name, _ in samples(metrics))
+    counts = SimpleNamespace(writes=0, frames=0)
+    metrics.realtime.watch_writes(counts)
+    counts.writes, counts.frames = 4, 10
+    found = samples(metrics)
+    assert found[("jumelage_realtime_socket_writes_total", ())] == 4
+    assert found[("jumelage_realtime_frames_written_total", ())] == 10
