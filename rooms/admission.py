@@ -21,6 +21,7 @@ from protocol.api.grants import Grants, RoomRole
 from protocol.errors import Forbidden, NotFound
 from protocol.ids import ProjectId, RoomId, UserId, new_id
 from storage import Database
+from storage.entry_reads import EntryReads
 from storage.records import AuthSubjectRecord
 from storage.records_rooms import LiveRoomRecord
 
@@ -100,6 +101,12 @@ class Admission:
         """The community's directory keeps its projects in our database, so a
         connection's whole admission is one statement (``read``); any other
         directory (tests') is asked, and the rest read, one after another."""
+        self._entries = EntryReads(db) if self._stored is not None else None
+
+    def close(self) -> None:
+        """Release the admission read's own connection (when the node stops)."""
+        if self._entries is not None:
+            self._entries.close()
 
     async def read(self, user_id: UserId, room_id: RoomId) -> Entry:
         """Everything ``decide`` (and the caller's authentication) needs, read fresh.
@@ -110,12 +117,13 @@ class Admission:
         it cheap is reading them at once: one statement in one transaction
         (storage ``find_entry``) instead of the five transactions that the
         account, the ad-hoc room, the meeting, the membership and the ban
-        each took through aiosqlite's thread (see bench/README.md, chat_fanout).
+        each took through aiosqlite's thread, and on SQLite running it in
+        the event loop (``storage.entry_reads``; see bench/README.md,
+        chat_fanout).
         """
-        if self._stored is None:
+        if self._stored is None or self._entries is None:
             return await self._read_apart(user_id, room_id)
-        async with self._db.transaction("rooms.entry") as uow:
-            record = await uow.rooms.find_entry(user_id, room_id)
+        record = await self._entries.find(user_id, room_id)
         if record is None:
             return NOBODY
         target = record.target

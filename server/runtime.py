@@ -163,5 +163,6 @@ async def open_services(
             finally:
                 # Messages queued for the chat writer are stored before the database goes.
                 await gates.close()
+                rooms.admission.close()
     finally:
         await db.close()

@@ -120,11 +120,14 @@ def _entry_query() -> Select[Any]:
     )
 
 
-_ENTRY = _entry_query()
+ENTRY = _entry_query()
+"""``find_entry``'s statement; its parameters are ``user_id`` and ``room_id``
+(``storage.entry_reads`` runs it too)."""
 _SUBJECT_WIDTH = len(AUTH_SUBJECT_COLUMNS)
 
 
-def _entry(user_id: UserId, row: Any) -> RoomEntryRecord:
+def entry_record(user_id: UserId, row: Any) -> RoomEntryRecord:
+    """The record of one row of ``ENTRY``."""
     subject = auth_subject(user_id, row[:_SUBJECT_WIDTH])
     (series_id, project_id, adhoc, audience, status, invited, banned, *member) = row[
         _SUBJECT_WIDTH:
@@ -234,9 +237,9 @@ class SqlRoomRepo:
         (see ``_entry_query``); None when the account is gone."""
         connection = await self._session.connection()
         row = (
-            await connection.execute(_ENTRY, {"user_id": user_id, "room_id": room_id})
+            await connection.execute(ENTRY, {"user_id": user_id, "room_id": room_id})
         ).one_or_none()
-        return None if row is None else _entry(user_id, row)
+        return None if row is None else entry_record(user_id, row)
 
     # -- sessions -------------------------------------------------------------
 

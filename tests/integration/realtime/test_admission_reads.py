@@ -242,3 +242,23 @@ async def test_a_banned_pupil_is_refused_at_the_next_connect(seen: Seen) -> None
     assert await seen.node.refused(fresh) == "banned"
     await kid.close()
     await host.close()
+
+
+async def test_on_sqlite_the_read_runs_in_the_event_loop(
+    nodes: tuple[Node, Node, Class], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite no async transaction (aiosqlite's thread) admits a connection;
+    on PostgreSQL one named transaction does."""
+    a, _, room = nodes
+    db = a.services.db
+    names: list[str] = []
+    transaction = db.transaction
+
+    def recording(name: str) -> Any:
+        names.append(name)
+        return transaction(name)
+
+    monkeypatch.setattr(db, "transaction", recording)
+    await a.admitted(await a.mint(room.pupil, room.room_id, RoomRole.PUPIL))
+    assert names.count("rooms.entry") == (0 if db.dialect == "sqlite" else 1)
+    assert "sessions.authenticate" not in names
