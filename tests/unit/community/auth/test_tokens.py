@@ -284,6 +284,31 @@ def test_garbage_is_refused(signer: TokenSigner, garbage: str):
     assert_invalid(signer, garbage, join=True)
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "W10",  # [] : JSON, not an object
+        b64({"alg": "HS256"})[:-1] + "!",  # outside the base64url alphabet
+        "e" * 5,  # base64url of no whole byte
+        "eyJ",  # base64 of a broken JSON text
+    ],
+)
+def test_headers_that_are_not_json_objects_are_refused(signer: TokenSigner, header: str):
+    token = signer.issue_join(
+        user_id=USER, room_id=ROOM, role=RoomRole.PUPIL, grants=PUPIL_GRANTS, epoch=0,
+        ttl_s=60, minted_by="user",
+    )[0]  # fmt: skip
+    assert_invalid(signer, header + token[token.index(".") :], join=True)
+
+
+def test_padded_or_spaced_copies_of_a_good_token_are_refused(signer: TokenSigner):
+    token = pupil_join_token(signer, ttl_s=60)
+    head, payload, signature = token.split(".")
+    for bad in (f"{head}=.{payload}.{signature}", f" {token}", f"{token}\n", f"{token}.x"):
+        assert_invalid(signer, bad, join=True)
+    assert signer.verify_join(token).user_id == USER
+
+
 def test_oversized_token_is_refused_even_when_well_signed(signer: TokenSigner, kid: str):
     token = sign(access_payload(padding="x" * MAX_TOKEN_LEN), kid)
     assert len(token) > MAX_TOKEN_LEN
