@@ -14,8 +14,7 @@ from community import ProjectDirectory, ProjectMember
 from protocol.api.projects import ProjectStatus, SpaceRole
 from protocol.api.spaces import MeetingAudience
 from protocol.ids import ProjectId, RoomId, UserId
-from storage.records_projects import MemberRecord
-from storage.records_rooms import RoomTargetRecord
+from storage.records_rooms import EntryMemberRecord, RoomTargetRecord
 
 from .ports import MeetingRef, Member, MemberRole
 
@@ -37,7 +36,7 @@ ROSTER_ROLES: dict[MeetingAudience, frozenset[MemberRole]] = {
 }
 
 
-def _member(member: ProjectMember | MemberRecord) -> Member:
+def _member(member: ProjectMember | EntryMemberRecord) -> Member:
     return Member(
         user_id=member.user_id,
         project_id=member.project_id,
@@ -88,7 +87,7 @@ class CommunityDirectory:
         room_id: RoomId,
         user_id: UserId,
         target: RoomTargetRecord,
-        member: MemberRecord | None,
+        member: EntryMemberRecord | None,
     ) -> tuple[MeetingRef | None, Member | None]:
         """The answers of ``find_meeting`` and ``membership`` for rows that the
         admission read itself, in one statement with the account and the ban

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from protocol.api.projects import ProjectStatus
+from protocol.api.projects import ProjectStatus, SpaceRole
 from protocol.api.spaces import MeetingAudience
 from protocol.ids import ProjectId, RoomId, SchoolId, UserId
 
 from .records import AuthSubjectRecord
-from .records_projects import MemberRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +68,19 @@ class RoomTargetRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryMemberRecord:
+    """A membership as a connection's admission reads it (what a room's
+    ``Member`` shows, nothing more)."""
+
+    project_id: ProjectId
+    user_id: UserId
+    role: SpaceRole
+    school_id: SchoolId
+    display_name: str
+    """A teacher's name, a pupil's pseudonym."""
+
+
+@dataclass(frozen=True, slots=True)
 class RoomEntryRecord:
     """Everything a connection's admission reads, read at once (``find_entry``)."""
 
@@ -76,7 +88,7 @@ class RoomEntryRecord:
     """The account (None: gone)."""
     target: RoomTargetRecord | None
     """The room (None: no such room)."""
-    member: MemberRecord | None
+    member: EntryMemberRecord | None
     """The account's membership of the room's project (None: not a member)."""
     banned: bool
     """An active ban of the account from the room's series."""

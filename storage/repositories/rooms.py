@@ -20,14 +20,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from protocol.api.projects import MemberKind, ProjectStatus, SpaceRole
+from protocol.api.projects import ProjectStatus, SpaceRole
 from protocol.api.spaces import MeetingAudience
 from protocol.ids import ProjectId, RoomId, SchoolId, UserId
 
-from ..records_projects import MemberRecord
 from ..records_rooms import (
     AttendanceRecord,
     BanRecord,
+    EntryMemberRecord,
     LiveRoomRecord,
     RoomEntryRecord,
     RoomSessionRecord,
@@ -95,12 +95,8 @@ def _entry_query() -> Select[Any]:
             Project.status,
             invited.label("invited"),
             banned.label("banned"),
-            ProjectMember.kind,
             ProjectMember.role,
             ProjectMember.school_id,
-            ProjectMember.country_code,
-            ProjectMember.joined_at,
-            ProjectMember.added_by,
             func.coalesce(Teacher.full_name, Pupil.display_name),
         )
         .select_from(subject)
@@ -122,7 +118,8 @@ def _entry_query() -> Select[Any]:
 
 ENTRY = _entry_query()
 """``find_entry``'s statement; its parameters are ``user_id`` and ``room_id``
-(``storage.entry_reads`` runs it too)."""
+(``storage.entry_reads`` runs it too, straight through SQLite's driver: its
+columns are plain strings and numbers, which need no conversion)."""
 _SUBJECT_WIDTH = len(AUTH_SUBJECT_COLUMNS)
 
 
@@ -142,20 +139,16 @@ def entry_record(user_id: UserId, row: Any) -> RoomEntryRecord:
         project_status=None if status is None else ProjectStatus(status),
         user_invited=bool(invited),
     )
-    kind, role, school_id, country, joined_at, added_by, name = member
+    role, school_id, name = member
     record = (
         None
-        if kind is None or status is None
-        else MemberRecord(
+        if role is None or status is None
+        else EntryMemberRecord(
             project_id=target.project_id,
             user_id=user_id,
-            kind=MemberKind(kind),
             role=SpaceRole(role),
             school_id=SchoolId(school_id),
-            country_code=country,
             display_name=name or UNKNOWN_AUTHOR,
-            joined_at=joined_at,
-            added_by=None if added_by is None else UserId(added_by),
         )
     )
     return RoomEntryRecord(subject=subject, target=target, member=record, banned=bool(banned))
