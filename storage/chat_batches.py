@@ -46,6 +46,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -252,7 +253,9 @@ class _RowInsert:
         table = ChatMessage.__table__
         check_columns(table)
         c = table.c
-        self._sent_at = _processor(c.sent_at, dialect)
+        self._sent_at = (
+            _sqlite_utc_text if dialect.name == "sqlite" else _processor(c.sent_at, dialect)
+        )
         self._links_allowed = _processor(c.links_allowed, dialect)
         self._findings = _processor(c.findings, dialect)
         self._edited = self._links_allowed(False)
@@ -300,6 +303,23 @@ def _processor(column: ColumnElement[Any], dialect: Dialect) -> Callable[[Any], 
 
 def _same(value: Any) -> Any:
     return value
+
+
+def _sqlite_utc_text(value: datetime) -> str:
+    """``sent_at`` as SQLite keeps a ``UtcDateTime``: the text SQLAlchemy's
+    processors make (UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``, microseconds
+    always), in one call instead of two processors and a format of seven
+    fields (a message's ``sent_at`` is already UTC; ``test_chat_row_insert``
+    holds the two to the same text).
+
+    Raises:
+        ValueError: A naive datetime (as ``UtcDateTime`` refuses it).
+    """
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _insert(engine: Engine, insert: _RowInsert, news: Sequence[NewChatMessage]) -> list[int]:

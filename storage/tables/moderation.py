@@ -39,7 +39,8 @@ class ChatMessage(Base):
     __tablename__ = "chat_messages"
     __table_args__ = (
         Index("ix_chat_messages_session", "room_id", "session_id", "id"),
-        Index("ix_chat_messages_sender", "sender_user_id"),
+        # No index on the sender: every index is a page written per message
+        # stored, and no query looks rows up by sender (migration 0011).
         UniqueConstraint("participant_id", "client_msg_id", name="uq_chat_messages_client"),
     )
 

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table
+from sqlalchemy.dialects import sqlite
 
 from protocol.ids import MessageId, ProjectId, RoomId, SchoolId, UserId
 from storage import Database
-from storage.chat_batches import ChatBatches, check_columns, stored_message
+from storage.chat_batches import (
+    _COLUMNS,
+    ChatBatches,
+    _RowInsert,
+    check_columns,
+    stored_message,
+)
 from storage.migrations import upgrade
 from storage.records_moderation import NewChatMessage
 from storage.repositories.moderation import insert_messages, inserted_messages
@@ -147,3 +155,29 @@ def test_a_changed_table_is_refused(change: str) -> None:
     )
     with pytest.raises(RuntimeError, match="columns"):
         check_columns(table)
+
+
+@pytest.mark.parametrize(
+    "sent_at",
+    [
+        datetime(2026, 11, 29, 10, 0, tzinfo=UTC),
+        datetime(2026, 11, 29, 12, 3, 4, 567890, tzinfo=PARIS),
+        datetime(2000, 1, 1, 0, 30, 0, 1, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_sent_at_is_the_text_sqlalchemy_binds(sent_at: datetime) -> None:
+    dialect = sqlite.dialect()
+    column = ChatMessage.__table__.c.sent_at
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    expected = process(sent_at)
+    new = replace(_messages()[0], sent_at=sent_at)
+    parameters = _RowInsert(dialect).parameters(new)
+    assert parameters[_COLUMNS.index("sent_at")] == expected
+
+
+def test_a_naive_sent_at_is_refused() -> None:
+    new = replace(_messages()[0], sent_at=datetime(2026, 11, 29, 10, 0))
+    with pytest.raises(ValueError, match="naive"):
+        _RowInsert(sqlite.dialect()).parameters(new)

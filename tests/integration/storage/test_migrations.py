@@ -22,8 +22,10 @@ from storage import Database, current_revision, head_revision, upgrade
 from storage.migrations import downgrade
 from storage.tables import Base
 from storage.tables.accounts import User
+from storage.tables.moderation import ChatMessage
 from storage.tables.network import SearchDoc
 from tests.services import require_postgres
+from tests.unit.moderation.chat.rows import SENDER, add_sender, chat_row
 
 # Some search machinery is engine-specific and made by raw SQL in the
 # migrations, outside the ORM metadata (see storage/search/ and
@@ -206,3 +208,34 @@ async def test_profiles_of_teachers_signed_in_before_get_their_inactivity_date(
         "u-never": None,
         "p-1": post_expiry,
     }
+
+
+async def chat_message_indexes(db: Database) -> set[str]:
+    async with db.engine.connect() as conn:
+        indexes = await conn.run_sync(lambda sync: inspect(sync).get_indexes("chat_messages"))
+    return {index["name"] for index in indexes if index["name"]}
+
+
+async def test_chat_messages_lose_the_sender_index_and_keep_their_rows(
+    empty_db: Database,
+) -> None:
+    """Migration 0011: the index no query reads goes (one page less written per
+    stored message), the rows stay, and downgrade puts it back."""
+    await upgrade(empty_db, "0005")
+    assert "ix_chat_messages_sender" in await chat_message_indexes(empty_db)
+    await add_sender(empty_db)
+    row = chat_row(client_msg_id="c-1")
+    async with empty_db.transaction("test.chat_row") as uow:
+        await uow.moderation.add_messages([row])
+
+    await upgrade(empty_db)
+    assert "ix_chat_messages_sender" not in await chat_message_indexes(empty_db)
+    assert {"ix_chat_messages_session"} <= await chat_message_indexes(empty_db)
+    async with empty_db.engine.connect() as conn:
+        rows = (
+            await conn.execute(select(ChatMessage.message_id, ChatMessage.sender_user_id))
+        ).all()
+    assert [tuple(found) for found in rows] == [(row.message_id, SENDER)]
+
+    await downgrade(empty_db, "0005")
+    assert "ix_chat_messages_sender" in await chat_message_indexes(empty_db)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from protocol.errors import Forbidden, InvalidPayload, NotFound
@@ -101,6 +103,22 @@ class TestChat:
         assert posted.data["text"] == "bonjour"
         assert posted.data["participant_id"] == pupil.participant_id
         assert posted.data["client_msg_id"] == "c-1"
+
+    async def test_message_ids_are_uuid7_in_the_order_of_sending(self, rooms: Rooms) -> None:
+        # Time-ordered ids keep the stored messages' unique index appending
+        # at its newest pages (moderated chat stores every message).
+        await rooms.join(await rooms.teacher())
+        pupil = await rooms.join(await rooms.pupil())
+        ids, millis = [], []
+        for text in ("one", "two", "three"):
+            millis.append(int(rooms.clock.now() * 1000))
+            ids.append((await rooms.services.chat.send(pupil, text, None)).message_id)
+            rooms.clock.advance(0.002)
+        assert ids == sorted(ids) and len(set(ids)) == 3
+        for value, at_ms in zip(ids, millis, strict=True):
+            parsed = uuid.UUID(value)
+            assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, value)
+            assert parsed.int >> 80 == at_ms
 
     async def test_no_chat_permission_no_message(self, rooms: Rooms) -> None:
         host = await rooms.join(await rooms.teacher())
