@@ -13,6 +13,7 @@ TODO(community): replace ``AccountEpochs`` by a community call
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +44,13 @@ class AccountEpochs:
         if subject is None or subject.status in VOID_STATES:
             return None
         return subject.token_epoch
+
+    async def current_many(self, user_ids: Collection[UserId]) -> dict[UserId, int]:
+        """``current`` of many accounts in one read; an account that is gone or
+        may not sign in is absent."""
+        async with self._db.transaction("realtime.account_epochs") as uow:
+            found = await uow.accounts.find_token_epochs(user_ids)
+        return {u: epoch for u, (epoch, status) in found.items() if status not in VOID_STATES}
 
 
 @dataclass(frozen=True, slots=True)

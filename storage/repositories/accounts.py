@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, TypeVarTuple
 
@@ -143,6 +143,18 @@ class SqlAccountRepo:
         connection = await self._session.connection()
         row = (await connection.execute(_AUTH_SUBJECT, {"user_id": user_id})).one_or_none()
         return None if row is None else auth_subject(user_id, row)
+
+    async def find_token_epochs(
+        self, user_ids: Collection[UserId]
+    ) -> dict[UserId, tuple[int, AccountStatus]]:
+        """Token epoch and state of each account that exists, in one query
+        (the realtime layer's periodic re-check of its connections)."""
+        if not user_ids:
+            return {}
+        rows = await self._session.execute(
+            select(User.id, User.token_epoch, User.status).where(User.id.in_(list(user_ids)))
+        )
+        return {UserId(i): (epoch, AccountStatus(status)) for i, epoch, status in rows}
 
     async def find_credential(self, login: str) -> CredentialRecord | None:
         row = await self._session.scalar(select(Credential).where(Credential.login == login))

@@ -3,6 +3,8 @@ through the periodic re-check when that message was lost."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from client_sdk import CommandFailed, NotConnected
@@ -68,3 +70,32 @@ async def test_teacher_commands_recheck_the_account_every_time(live: Live) -> No
     assert refused.value.code == "token_revoked"
     view = await live.services.rooms.kernel.view(live.room)
     assert not view.meta.is_locked
+
+
+async def test_the_periodic_check_reads_the_due_accounts_at_once(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teacher = await live.teacher()
+    host = await live.join(teacher, reconnect=False)
+    pupils = [await live.pupil(teacher) for _ in range(3)]
+    kids = [await live.join(pupil, reconnect=False) for pupil in pupils]
+    async with live.services.db.transaction("test.revoke_quietly") as uow:
+        await live.services.accounts.sessions.revoke_all(uow, UserId(pupils[0].user_id))
+    live.world.clock.advance(live.services.settings.realtime.revalidate_every_s)
+    db = live.services.db
+    names: list[str] = []
+    transaction = db.transaction
+
+    def recording(name: str) -> Any:
+        if name.startswith("realtime."):
+            names.append(name)
+        return transaction(name)
+
+    monkeypatch.setattr(db, "transaction", recording)
+    await live.realtime._sweep()
+    assert names == ["realtime.account_epochs"]
+    await until(lambda: not kids[0].connected)
+    assert host.connected and all(kid.connected for kid in kids[1:])
+    # Checked now: the next sweep has nothing to read.
+    await live.realtime._sweep()
+    assert names == ["realtime.account_epochs"]
