@@ -41,12 +41,13 @@ only two whole-text questions are left (spaced-out letters, leet symbols),
 each one C pass, and the gate words found are left on the text
 (``NormalisedText.marked_words``) for the personal-data detector. A listed
 word or phrase sends the text to the full scan (steps 1 to 6, ``scan_full``);
-a stem or a stretched letter has its one word looked up; a digit, "www" or a
-wide separator sends the text down the word path (every word against the memo
-of *plain* words: clean, no anchor, nothing personal data is made of), which
-also handles leetspeak. The quick paths never return a finding themselves, they
-only skip work whose answer they know is "nothing"; tests check them against
-``scan_full``.
+a stem or a stretched letter has its one word looked up; a number ("10",
+"06 12 34 56 78") or a "www" word is only marked for the personal-data detector;
+a word that mixes digits and letters ("sh1t") or a wide separator sends the text
+down the word path (every word against the memo of *plain* words: clean, no
+anchor, nothing personal data is made of), which also handles leetspeak. The
+quick paths never return a finding themselves, they only skip work whose answer
+they know is "nothing"; tests check them against ``scan_full``.
 
 Why an automaton (measured on a 1,000-character message): splitting the
 folded bytes into about 180 ``bytes`` words and one ``set.issuperset``
@@ -97,6 +98,8 @@ MATCHER_CACHE_SIZE = 256
 _MASKS = b"*#"
 _SEVERITY_RANK = {Severity.BLOCK: 0, Severity.HOLD: 1}
 _PLAIN_LETTERS = b"abcdefghijklmnopqrstuvwxyz\x01"
+_DIGITS = b"0123456789"
+_NOT_DIGITS = bytes(byte for byte in range(256) if byte not in _DIGITS)
 _GATE_WORDS = frozenset(word.encode() for word in GATE_WORDS)
 _NOTHING: frozenset[bytes] = frozenset()
 _SEEN_TERM: frozenset[bytes] = frozenset({b"\x00"})
@@ -133,7 +136,8 @@ class ContentMatch:
 _FOUND = 1
 """Screen flag: a whole listed word, or a phrase: the full scan reports it."""
 _TERM = 32
-"""Screen flag: a digit or "www" (leetspeak, phone numbers, links): the word path decides."""
+"""Screen flag: a digit or "www" (leetspeak, phone numbers, links): a word that mixes
+digits and letters goes down the word path; a number or a "www" word is marked."""
 _WORD = 2
 """Screen flag: a stem or a stretched letter inside a word: that word is looked up."""
 _GATE = 4
@@ -348,9 +352,10 @@ class ContentMatcher:
     def _screened(self, text: NormalisedText) -> Set[bytes] | None:
         """The gate words (and anchors) of a message the screen clears, else ``None``.
 
-        ``None`` sends the message down the word path: a digit, "www", a word with
-        a stem or a stretched letter that the memo does not know to be clean, a
-        separator of four characters or more, or a long phrase. ``_SEEN_TERM``
+        ``None`` sends the message down the word path: a word that mixes digits and
+        letters (leetspeak), a word with a stem or a stretched letter that the memo
+        does not know to be clean, a separator of four characters or more, or a long
+        phrase. Numbers and "www" words are marked, for the personal-data detector. ``_SEEN_TERM``
         (a listed word or phrase, which the word path would only find again)
         sends it to the full scan.
         """
@@ -362,12 +367,30 @@ class ContentMatcher:
                 continue
             flags = screen.flags
             anchors: list[bytes] = []
+            term_end = 0
             for index, _, end in hits:
                 flag = flags[index]
                 if flag & _FOUND:
                     return _SEEN_TERM
-                if flag & (_TERM | _WIDE):
+                if flag & _WIDE:
                     return None
+                if flag & _TERM:
+                    # A digit or "www". A number ("10", "2026", "06 12 34 56 78") reads
+                    # the same as leetspeak and in ``canonical_joined``, and its terms,
+                    # stems and runs of three have keys of their own: only a word that
+                    # mixes digits and letters ("sh1t", "k1ll") needs the word path.
+                    # The word is marked for the personal-data detector either way.
+                    # Hits come by end offset: one at or before ``term_end`` is in the
+                    # word just read.
+                    if end > term_end:
+                        first = padded.rfind(b" ", 0, end - 1) + 1
+                        term_end = padded.find(b" ", first)
+                        word = padded[first:term_end]
+                        if word.translate(None, _DIGITS) and word.translate(None, _NOT_DIGITS):
+                            return None
+                        marked.add(word)
+                    if not flag & _WORD:
+                        continue
                 if flag & _WORD:
                     # The whole word around the hit (``end - 1`` is inside it, or is
                     # the space that ends it for a "*stem" key).

@@ -186,3 +186,14 @@ def test_a_teachers_terms_get_their_own_small_screen_beside_the_shared_one() -> 
         assert found[1] & own, text
     for text in ("azorb", "quuxes", "blue sky whale", "plonks", CLASSROOM[0]):
         assert not (_found(matcher.scan(normalise(text)))[1] & own), text
+
+
+def test_a_message_with_numbers_stays_on_the_screen_and_marks_them() -> None:
+    """Numbers need no word path; a word mixing digits and letters does (leetspeak)."""
+    matcher = _fresh()
+    screened = normalise("call me on 06 12 34 56 78 at 10:30, www.example.org")
+    assert matcher._screened(screened) == {b"06", b"12", b"34", b"56", b"78", b"10", b"30",
+                                           b"www", b"at"}  # fmt: skip
+    assert matcher._screened(normalise("you are sh1t")) is None
+    assert matcher._screened(normalise("room 12b")) is None
+    assert matcher.scan(normalise("you are sh1t 12")) != ()

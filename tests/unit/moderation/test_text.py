@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from moderation import normalise
 from moderation.folding import OTHER_LETTER, fold, fold_char
 from moderation.text import (
+    _EDGE_END,
+    _EDGE_START,
+    _SYMBOL_SIGN,
     collapse_repeats,
     has_repeats,
     leet_variants,
@@ -136,3 +140,26 @@ def test_repeats() -> None:
 def test_canonical_joined_reads_leet_words_only() -> None:
     assert normalise("k1ll yourself").canonical_joined() == b" kill yourself "
     assert normalise("kill yourself").canonical_joined() == b" kill yourself "
+
+
+def _symbol_chunks_chunk_by_chunk(text: str) -> list[bytes]:
+    """The reference ``symbol_chunks``: one search per whitespace-separated chunk."""
+    found: list[bytes] = []
+    for chunk in fold(text).split():
+        if _SYMBOL_SIGN.search(chunk):
+            core = chunk.lstrip(_EDGE_START).rstrip(_EDGE_END)
+            if core:
+                found.append(core)
+    return found
+
+
+_CHUNK_PARTS = st.sampled_from(
+    ["sh", "!", "$", "@", "|", "+", "*", "#", "t", "ss", "1", " ", "  ", "\t", "\n", ".", "(",
+     ")", "é", "ł", "\u200b", "’", "ф", "Ｆ", "!!", "a", "-", "_", "\u00a0", "\u2003", "'"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_CHUNK_PARTS, max_size=30).map("".join))
+def test_symbol_chunks_found_in_one_search_are_the_chunk_by_chunk_ones(text: str) -> None:
+    assert normalise(text).symbol_chunks() == _symbol_chunks_chunk_by_chunk(text)
