@@ -40,7 +40,10 @@ keys cover). A clean message has no hit, or only gate words: then
 only two whole-text questions are left (spaced-out letters, leet symbols),
 each one C pass, and the gate words found are left on the text
 (``NormalisedText.marked_words``) for the personal-data detector. A listed
-word or phrase sends the text to the full scan (steps 1 to 6, ``scan_full``);
+word or phrase: the findings are read off the hits (``_scan_hits``: each hit's
+word looked up, each phrase key's terms, long phrases searched), or, when a word
+mixes digits and letters or a separator is wide, by the full scan (steps 1 to 6,
+``scan_full``);
 a stem or a stretched letter has its one word looked up; a number ("10",
 "06 12 34 56 78") or a "www" word is only marked for the personal-data detector;
 a word that mixes digits and letters ("sh1t") or a wide separator sends the text
@@ -144,6 +147,10 @@ _GATE = 4
 """Screen flag: a personal-data gate word: marked for the detector."""
 _ANCHOR = 8
 """Screen flag: the anchor of a phrase too long to be keyed: it is searched."""
+_PHRASE = 64
+"""Screen flag: a keyed phrase (with ``_FOUND``): its terms are the key's ``phrase_terms``."""
+_EXACT = 128
+"""Screen flag: a whole listed word (with ``_FOUND``): the word is looked up."""
 _WIDE = 16
 """Screen flag: four spaces in a row, a separator no phrase key covers: the word path
 decides (it looks for every anchor's phrases)."""
@@ -168,7 +175,7 @@ class _Screen:
     cheaply sends the message down the word path.
     """
 
-    __slots__ = ("automaton", "flags", "phrases", "words")
+    __slots__ = ("automaton", "flags", "phrase_terms", "phrases", "words")
 
     def __init__(
         self,
@@ -180,6 +187,7 @@ class _Screen:
     ) -> None:
         flags: dict[bytes, int] = {}
         named: dict[bytes, bytes] = {}
+        keyed: dict[bytes, list[Term]] = {}
 
         def add(key: bytes, flag: int, word: bytes = b"") -> None:
             flags[key] = flags.get(key, 0) | flag
@@ -187,7 +195,7 @@ class _Screen:
                 named[key] = word
 
         for key in exact:
-            add(b" " + key + b" ", _FOUND)
+            add(b" " + key + b" ", _FOUND | _EXACT)
         for key in prefixes:
             add(b" " + key, _WORD)
         for key in suffixes:
@@ -203,24 +211,27 @@ class _Screen:
             for word in gate_words:
                 add(b" " + word + b" ", _GATE, word)
             add(_WIDE_GAP, _WIDE)
-        searched: dict[bytes, list[re.Pattern[bytes]]] = {}
+        searched: dict[bytes, list[tuple[re.Pattern[bytes], Term]]] = {}
         for anchor, entries in phrases.items():
-            for phrase, _ in entries:
+            for phrase, term in entries:
                 words = phrase.split()
                 if len(words) <= MAX_KEYED_PHRASE_WORDS:
                     for key in _phrase_keys(words):
-                        add(key, _FOUND)
+                        add(key, _FOUND | _PHRASE)
+                        keyed.setdefault(key, []).append(term)
                 else:
                     add(b" " + anchor + b" ", _ANCHOR, anchor)
-                    searched.setdefault(anchor, []).append(_phrase_search(words))
+                    searched.setdefault(anchor, []).append((_phrase_search(words), term))
         self.phrases = {anchor: tuple(searches) for anchor, searches in searched.items()}
-        """The phrases too long to be keyed, by anchor, as searches over ``padded``."""
+        """The phrases too long to be keyed, by anchor: searches over ``padded``, terms."""
         keys = list(flags)
         self.automaton = BytesAhoCorasick(keys, implementation=Implementation.DFA)
         self.flags = tuple(flags[key] for key in keys)
         """Each key's flags, by the automaton's pattern index."""
         self.words = tuple(named.get(key, b"") for key in keys)
         """The word of each gate or anchor key, by pattern index (else empty)."""
+        self.phrase_terms = tuple(tuple(keyed.get(key, ())) for key in keys)
+        """The terms of each phrase key, by pattern index (else empty)."""
 
 
 MAX_KEYED_PHRASE_WORDS = 5
@@ -341,7 +352,8 @@ class ContentMatcher:
         """
         marked = self._screened(text)
         if marked is _SEEN_TERM:
-            return self.scan_full(text)
+            found = self._scan_hits(text)
+            return self.scan_full(text) if found is None else found
         if marked is None:
             return self._scan_words(text)
         text.marked_words = marked
@@ -403,7 +415,7 @@ class ContentMatcher:
                     anchors.append(word)
                 marked.add(word)
             for anchor in anchors:
-                for search in screen.phrases[anchor]:
+                for search, _ in screen.phrases[anchor]:
                     if search.search(padded) is not None:
                         return None
         return marked or _NOTHING
@@ -451,6 +463,44 @@ class ContentMatcher:
                         return False
         return True
 
+    def _scan_hits(self, text: NormalisedText) -> tuple[ContentMatch, ...] | None:
+        """``scan_full``'s findings read off the screens' hits; ``None`` when they may not.
+
+        For a message with a listed word or phrase (a blocked or held one, which
+        ``scan_full`` read word by word: about 180 words hashed, set against the memo,
+        joined again). Every word ``_lookup`` can match holds a hit (see ``_Screen``),
+        and so does every phrase: a keyed one is its own key, a longer one is searched
+        when its anchor is seen. That needs ``joined`` to read like ``padded``: no
+        separator of four spaces or more (``_WIDE``) and no word with a digit
+        (``canonical_joined`` reads leetspeak); for those, ``None``.
+        """
+        padded = text.padded
+        found: dict[Term, None] = {}
+        for screen in self.screens:
+            hits = screen.automaton.find_matches_as_indexes(padded, overlapping=True)
+            flags = screen.flags
+            anchors: set[bytes] = set()
+            for index, _, end in hits:
+                flag = flags[index]
+                if flag & (_TERM | _WIDE):
+                    return None
+                if flag & _PHRASE:
+                    found.update(dict.fromkeys(screen.phrase_terms[index]))
+                if flag & _ANCHOR:
+                    anchors.add(screen.words[index])
+                if flag & (_WORD | _EXACT):
+                    # The word around the hit: ``end - 1`` is in it, or is the space
+                    # that ends it (" term " and "stem " keys).
+                    first = padded.rfind(b" ", 0, end - 1) + 1
+                    listed = self._lookup(padded[first : padded.find(b" ", first)])
+                    if listed is not None:
+                        found[listed] = None
+            for anchor in anchors:
+                for search, term in screen.phrases[anchor]:
+                    if search.search(padded) is not None:
+                        found[term] = None
+        return self._found(text, found)
+
     def scan_full(self, text: NormalisedText) -> tuple[ContentMatch, ...]:
         """``scan`` without the quick path: every step, every time (the reference)."""
         found: dict[Term, None] = {}
@@ -466,6 +516,10 @@ class ContentMatcher:
                 for phrase, term in self._phrases[anchor]:
                     if phrase in joined:
                         found[term] = None
+        return self._found(text, found)
+
+    def _found(self, text: NormalisedText, found: dict[Term, None]) -> tuple[ContentMatch, ...]:
+        """Add the spelled-out and leet-symbol words to ``found``; strongest first."""
         if text.has_spaced_letters:
             for candidate in text.spaced_runs():
                 term = self._lookup(candidate)

@@ -197,3 +197,21 @@ def test_a_message_with_numbers_stays_on_the_screen_and_marks_them() -> None:
     assert matcher._screened(normalise("you are sh1t")) is None
     assert matcher._screened(normalise("room 12b")) is None
     assert matcher.scan(normalise("you are sh1t 12")) != ()
+
+
+def test_a_listed_word_beside_leetspeak_wide_phrases_or_long_ones_finds_them_all() -> None:
+    """A blocked or held message is read off the screen's hits unless they may not say it all."""
+    words = ["please", "never", "ever", "mention", "the", "zorbalon", "plan"]
+    long_phrase = Term(" ".join(words), Severity.HOLD, Category.CUSTOM)
+    matcher = _fresh(frozenset({long_phrase}))
+    for text, hidden in (
+        ("du Arschloch, sh1t", "shit"),  # a leet word: canonical_joined reads it
+        ("du Arschloch, k1ll yourself", "kill yourself"),  # a leet word in a phrase
+        ("du Arschloch, kill  ...   yourself", "kill yourself"),  # a wide separator
+        ("du Arschloch, " + " ".join(words), long_phrase.text),  # a phrase too long to key
+    ):
+        for _ in range(2):
+            severity, terms = _found(matcher.scan(normalise(text)))
+            assert (severity, terms) == _found(matcher.scan_full(normalise(text))), text
+            assert len(terms) >= 2, text
+            assert hidden in {term.text.strip("*") for term in terms}, text
