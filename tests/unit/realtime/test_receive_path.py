@@ -107,13 +107,15 @@ async def test_the_idle_timer_spares_a_session_busy_between_reads() -> None:
         nonlocal reads_done
         for _ in range(3):
             timer.start_wait()
-            await asyncio.sleep(0.03)  # a packet arrives in time
+            # A packet arrives at once: a wait of a real fraction of the
+            # timeout would make the test depend on the host's load.
+            await asyncio.sleep(0)
             timer.waiting = False
-            await asyncio.sleep(0.08)  # handling it takes longer than the timeout
+            await asyncio.sleep(0.15)  # handling it takes longer than the timeout
             reads_done += 1
 
     task = asyncio.create_task(session())
-    timer = IdleTimer(0.05, task)
+    timer = IdleTimer(0.1, task)
     await task
     assert reads_done == 3
     assert not timer.expired
