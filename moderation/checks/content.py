@@ -472,10 +472,12 @@ class ContentMatcher:
         and so does every phrase: a keyed one is its own key, a longer one is searched
         when its anchor is seen. That needs ``joined`` to read like ``padded``: no
         separator of four spaces or more (``_WIDE``) and no word with a digit
-        (``canonical_joined`` reads leetspeak); for those, ``None``.
+        (``canonical_joined`` reads leetspeak); for those, ``None``. Sets
+        ``text.marked_words`` to the gate words seen, as ``_screened`` does.
         """
         padded = text.padded
         found: dict[Term, None] = {}
+        marked: set[bytes] = set()
         for screen in self.screens:
             hits = screen.automaton.find_matches_as_indexes(padded, overlapping=True)
             flags = screen.flags
@@ -486,8 +488,10 @@ class ContentMatcher:
                     return None
                 if flag & _PHRASE:
                     found.update(dict.fromkeys(screen.phrase_terms[index]))
-                if flag & _ANCHOR:
-                    anchors.add(screen.words[index])
+                if flag & (_ANCHOR | _GATE):
+                    marked.add(screen.words[index])
+                    if flag & _ANCHOR:
+                        anchors.add(screen.words[index])
                 if flag & (_WORD | _EXACT):
                     # The word around the hit: ``end - 1`` is in it, or is the space
                     # that ends it (" term " and "stem " keys).
@@ -499,6 +503,7 @@ class ContentMatcher:
                 for search, term in screen.phrases[anchor]:
                     if search.search(padded) is not None:
                         found[term] = None
+        text.marked_words = marked or _NOTHING
         return self._found(text, found)
 
     def scan_full(self, text: NormalisedText) -> tuple[ContentMatch, ...]:

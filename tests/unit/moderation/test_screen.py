@@ -215,3 +215,18 @@ def test_a_listed_word_beside_leetspeak_wide_phrases_or_long_ones_finds_them_all
             assert (severity, terms) == _found(matcher.scan_full(normalise(text))), text
             assert len(terms) >= 2, text
             assert hidden in {term.text.strip("*") for term in terms}, text
+
+
+def test_a_listed_word_beside_personal_data_leaves_its_gate_words_marked() -> None:
+    matcher = _fresh()
+    for text in (
+        "du Arschloch, lily at gmail dot com",
+        "idiot, add me on snap",
+        "idiot, mein Insta ist lily_b",
+    ):
+        screened = normalise(text)
+        assert matcher.scan(screened) != ()
+        assert screened.marked_words, text  # read off the hits: only the gate words
+        found = detect_personal_data(screened)
+        assert found, text
+        assert found == detect_personal_data(normalise(text)), text
