@@ -365,11 +365,10 @@ class ContentMatcher:
         """The gate words (and anchors) of a message the screen clears, else ``None``.
 
         ``None`` sends the message down the word path: a word that mixes digits and
-        letters (leetspeak), a word with a stem or a stretched letter that the memo
-        does not know to be clean, a separator of four characters or more, or a long
-        phrase. Numbers and "www" words are marked, for the personal-data detector. ``_SEEN_TERM``
-        (a listed word or phrase, which the word path would only find again)
-        sends it to the full scan.
+        letters (leetspeak), a separator of four characters or more, or a long
+        phrase. Numbers and "www" words are marked, for the personal-data detector.
+        ``_SEEN_TERM`` (a listed word, stem, stretched word or phrase, which the word
+        path would only find again) sends it to ``_scan_hits``.
         """
         padded = text.padded
         marked: set[bytes] = set()
@@ -408,7 +407,7 @@ class ContentMatcher:
                     # the space that ends it for a "*stem" key).
                     first = padded.rfind(b" ", 0, end - 1) + 1
                     if self._lookup(padded[first : padded.find(b" ", first)]) is not None:
-                        return None
+                        return _SEEN_TERM  # a listed stem or stretched word: as a listed word
                     continue
                 word = screen.words[index]
                 if flag & _ANCHOR and word not in marked:
