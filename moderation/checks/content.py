@@ -351,15 +351,15 @@ class ContentMatcher:
         text's length.
         """
         marked = self._screened(text)
-        if marked is _SEEN_TERM:
-            found = self._scan_hits(text)
-            return self.scan_full(text) if found is None else found
         if marked is None:
             return self._scan_words(text)
-        text.marked_words = marked
-        if text.has_spaced_letters or text.has_symbol_signs:
-            return self.scan_full(text)
-        return ()
+        if marked is not _SEEN_TERM:
+            text.marked_words = marked
+            if not (text.has_spaced_letters or text.has_symbol_signs):
+                return ()
+        # A listed word, or spelled-out letters or leet symbols ("f.u.c.k", "$h!t").
+        found = self._scan_hits(text)
+        return self.scan_full(text) if found is None else found
 
     def _screened(self, text: NormalisedText) -> Set[bytes] | None:
         """The gate words (and anchors) of a message the screen clears, else ``None``.
