@@ -2,7 +2,9 @@
 
 Ids are opaque strings on the wire. ``NewType`` keeps a ``UserId`` from being
 passed where a ``SchoolId`` is expected without costing anything at run time.
-Ids are random (UUID4, 122 bits) so that they cannot be guessed or enumerated.
+Ids are random (UUID4, 122 bits) so that they cannot be guessed or enumerated;
+chat message ids alone are time-ordered (a UUIDv7 layout with 74 random bits,
+``rooms.chat.message_id_at``: the time they show is the message's ``sent_at``).
 """
 
 from __future__ import annotations
