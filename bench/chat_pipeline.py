@@ -26,6 +26,14 @@ after) is the CPU time of a fixed pure-Python loop, so that runs on machines
 of different speed, or under different load, can be compared; the one-minute
 load average is recorded beside it.
 
+``--against REV`` compares with the ``moderation`` package of another git
+revision in the same process: REV's package is exported to a temporary
+directory and imported under another name, and every pass of the same messages
+runs through both pipelines, in alternating order. On a shared host whose
+core speed moves between runs (the calibration loop has swung 1.5x within
+seconds), the per-pass ratio is the figure to quote: ``ratio_{short,long}_{lang}``
+(median of the per-pass ratios, now / REV) and ``ratio_long_min``.
+
 The last line of standard output is the JSON result (``/work/shared/BENCHMARKS.md``).
 """
 
@@ -50,19 +58,18 @@ if (
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import importlib  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
+from types import ModuleType  # noqa: E402
 
+import moderation  # noqa: E402
 from cluster.memory import InMemoryRateLimiter  # noqa: E402
-from moderation import (  # noqa: E402
-    Outcome,
-    RoomPolicy,
-    SenderRole,
-    Submission,
-    build_pipeline,
-)
+from moderation import Outcome  # noqa: E402
 from moderation.checks import content  # noqa: E402
 from protocol.ids import ParticipantId, RoomId  # noqa: E402
 
@@ -203,15 +210,20 @@ class StepClock:
         return self._mono
 
 
-async def run_pass(messages: list[str]) -> tuple[float, float, dict[str, int]]:
-    """Run every message through a fresh pipeline; CPU seconds, wall seconds, outcomes."""
-    pipeline = build_pipeline(InMemoryRateLimiter(StepClock()))
-    policy = RoomPolicy()
+async def run_pass(
+    messages: list[str], package: ModuleType = moderation
+) -> tuple[float, float, dict[str, int]]:
+    """Run every message through a fresh pipeline; CPU seconds, wall seconds, outcomes.
+
+    ``package`` is ``moderation``, or another revision's copy (``--against``).
+    """
+    pipeline = package.build_pipeline(InMemoryRateLimiter(StepClock()))
+    policy = package.RoomPolicy()
     submissions = [
-        Submission(
+        package.Submission(
             RoomId(f"room-{index % ROOMS}"),
             ParticipantId(f"pupil-{index % (ROOMS * SENDERS_PER_ROOM)}"),
-            SenderRole.PUPIL,
+            package.SenderRole.PUPIL,
             text,
         )
         for index, text in enumerate(messages)
@@ -221,7 +233,7 @@ async def run_pass(messages: list[str]) -> tuple[float, float, dict[str, int]]:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for submission in submissions:
         verdict = await run(submission, policy)
-        outcomes[verdict.outcome.value] += 1
+        outcomes[verdict.outcome.value] = outcomes.get(verdict.outcome.value, 0) + 1
     return time.process_time() - cpu0, time.perf_counter() - wall0, outcomes
 
 
@@ -260,15 +272,38 @@ def pin_to_one_cpu() -> int | None:
     return cpus[-1]
 
 
+def load_revision(revision: str) -> ModuleType:
+    """``moderation`` as of git ``revision``, imported as ``moderation_against``.
+
+    Its modules import one another relatively, so a renamed copy is a separate
+    package beside the current one (``cluster`` and ``protocol`` are shared).
+    """
+    directory = Path(tempfile.mkdtemp(prefix="chat-pipeline-against-"))
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", revision, "moderation"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(directory)], input=archive, check=True)
+    (directory / "moderation").rename(directory / "moderation_against")
+    sys.path.insert(0, str(directory))
+    return importlib.import_module("moderation_against")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="under a minute")
+    parser.add_argument("--against", metavar="REV", help="also run REV's moderation, interleaved")
     args = parser.parse_args()
+    other = load_revision(args.against) if args.against else None
     runs = 3 if args.quick else 7
     counts = {SHORT_CHARS: 2000 if args.quick else 20_000, LONG_CHARS: 400 if args.quick else 4000}
     cpu = pin_to_one_cpu()
     progress(f"pinned to CPU {cpu}; {runs} runs; messages per pass {counts}")
     figures: dict[str, object] = {"runs": runs, "cpu": cpu}
+    if args.against:
+        figures["against"] = args.against
+    ratios_long: list[float] = []
     figures["load_average_before"] = round(os.getloadavg()[0], 2)
     figures["calibration_loop_us_before"] = round(calibration_us())
     per_language: list[float] = []
@@ -278,18 +313,35 @@ def main() -> None:
         for length, label in ((SHORT_CHARS, "short"), (LONG_CHARS, "long")):
             rates: list[float] = []
             walls: list[float] = []
+            theirs: list[float] = []
             outcomes: dict[str, int] = {}
             for run in range(runs + 1):
                 messages = make_messages(language, length, counts[length], seed=run)
                 if run == 0:
                     content._compiled.cache_clear()  # a cold pass: fresh matcher and memo
+                    if other is not None:
+                        other.checks.content._compiled.cache_clear()
+                if other is not None and run % 2:
+                    theirs.append(len(messages) / asyncio.run(run_pass(messages, other))[0])
                 cpu_s, wall_s, outcomes = asyncio.run(run_pass(messages))
+                if other is not None and not run % 2:
+                    theirs.append(len(messages) / asyncio.run(run_pass(messages, other))[0])
                 if run == 0:
                     if label == "long":
                         cold_long.append(len(messages) / cpu_s)
                     continue
                 rates.append(len(messages) / cpu_s)
                 walls.append(len(messages) / wall_s)
+            if other is not None:
+                ratio = statistics.median(
+                    ours / base for ours, base in zip(rates, theirs[1:], strict=True)
+                )
+                figures[f"against_messages_per_s_{label}_{language}"] = round(
+                    statistics.median(theirs[1:])
+                )
+                figures[f"ratio_{label}_{language}"] = round(ratio, 3)
+                if label == "long":
+                    ratios_long.append(ratio)
             rate = statistics.median(rates)
             per_language.append(rate)
             wall_ratio.append(statistics.median(walls) / rate)
@@ -300,6 +352,8 @@ def main() -> None:
                 f"{statistics.median(walls):9.0f} msg/s (wall)  outcomes {outcomes}"
             )
     minimum = min(per_language)
+    if ratios_long:
+        figures["ratio_long_min"] = round(min(ratios_long), 3)
     figures["messages_per_s_min"] = round(minimum)
     figures["cold_messages_per_s_long_min"] = round(min(cold_long))
     figures["wall_to_cpu_ratio_median"] = round(statistics.median(wall_ratio), 3)
