@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Iterable, Mapping, Set
+from collections.abc import Collection, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from ahocorasick_rs import BytesAhoCorasick, Implementation
@@ -350,7 +350,8 @@ class ContentMatcher:
         Sets ``text.marked_words``. Never raises; its cost is bounded by the
         text's length.
         """
-        marked = self._screened(text)
+        seen: list[list[tuple[int, int, int]]] = []
+        marked = self._screened(text, seen)
         if marked is None:
             return self._scan_words(text)
         if marked is not _SEEN_TERM:
@@ -358,10 +359,12 @@ class ContentMatcher:
             if not (text.has_spaced_letters or text.has_symbol_signs):
                 return ()
         # A listed word, or spelled-out letters or leet symbols ("f.u.c.k", "$h!t").
-        found = self._scan_hits(text)
+        found = self._scan_hits(text, seen)
         return self.scan_full(text) if found is None else found
 
-    def _screened(self, text: NormalisedText) -> Set[bytes] | None:
+    def _screened(
+        self, text: NormalisedText, seen: list[list[tuple[int, int, int]]] | None = None
+    ) -> Set[bytes] | None:
         """The gate words (and anchors) of a message the screen clears, else ``None``.
 
         ``None`` sends the message down the word path: a word that mixes digits and
@@ -374,6 +377,8 @@ class ContentMatcher:
         marked: set[bytes] = set()
         for screen in self.screens:
             hits = screen.automaton.find_matches_as_indexes(padded, overlapping=True)
+            if seen is not None:
+                seen.append(hits)  # for ``_scan_hits``, which reads them again
             if not hits:
                 continue
             flags = screen.flags
@@ -462,7 +467,9 @@ class ContentMatcher:
                         return False
         return True
 
-    def _scan_hits(self, text: NormalisedText) -> tuple[ContentMatch, ...] | None:
+    def _scan_hits(
+        self, text: NormalisedText, seen: Sequence[list[tuple[int, int, int]]] = ()
+    ) -> tuple[ContentMatch, ...] | None:
         """``scan_full``'s findings read off the screens' hits; ``None`` when they may not.
 
         For a message with a listed word or phrase (a blocked or held one, which
@@ -472,13 +479,20 @@ class ContentMatcher:
         when its anchor is seen. That needs ``joined`` to read like ``padded``: no
         separator of four spaces or more (``_WIDE``) and no word with a digit
         (``canonical_joined`` reads leetspeak); for those, ``None``. Sets
-        ``text.marked_words`` to the gate words seen, as ``_screened`` does.
+        ``text.marked_words`` to the gate words seen, as ``_screened`` does. ``seen``
+        holds the hits ``_screened`` found, by screen (it stops at the first screen
+        with a listed word), so that the automaton does not run twice.
         """
         padded = text.padded
         found: dict[Term, None] = {}
         marked: set[bytes] = set()
-        for screen in self.screens:
-            hits = screen.automaton.find_matches_as_indexes(padded, overlapping=True)
+        for number, screen in enumerate(self.screens):
+            # The hits ``_screened`` found, or, for a screen it did not reach, new ones.
+            hits = (
+                seen[number]
+                if number < len(seen)
+                else screen.automaton.find_matches_as_indexes(padded, overlapping=True)
+            )
             flags = screen.flags
             anchors: set[bytes] = set()
             for index, _, end in hits:
