@@ -746,8 +746,20 @@ def what_limited(failing: dict[str, Any] | None, highest_step: int) -> str:
     return "; ".join(reasons)
 
 
-def ramp(loadgen: LoadGen, server: Server, plan: Plan, first_step: int) -> dict[str, Any]:
-    """Ramp the per-sender rate; return the highest passing rate and why it stopped."""
+def ramp(
+    loadgen: LoadGen,
+    server: Server,
+    plan: Plan,
+    first_step: int,
+    reconnect: Callable[[], None],
+) -> dict[str, Any]:
+    """Ramp the per-sender rate; return the highest passing rate and why it stopped.
+
+    A failing step may leave sockets closed (a server aborts a reader that
+    falls too far behind, for its client to resume): every step after it
+    would then lose everything whatever its rate, so ``reconnect`` connects
+    the rooms again first.
+    """
     step_id = first_step
     passed_rate = 0.0
     failing: dict[str, Any] | None = None
@@ -759,6 +771,9 @@ def ramp(loadgen: LoadGen, server: Server, plan: Plan, first_step: int) -> dict[
         nonlocal step_id
         for _attempt in range(1 + plan.retries):
             step_id += 1
+            if steps and steps[-1].get("closed_sockets"):
+                progress(f"    {steps[-1]['closed_sockets']} sockets were closed: connecting again")
+                reconnect()
             wait_quiet(server)
             result = measured_step(
                 loadgen,
@@ -813,15 +828,19 @@ def measure_rooms(bench: Bench, name: str, compress: bool) -> dict[str, Any]:
     server = start_target(bench, name, compress)
     loadgen = LoadGen(children)
     try:
-        setup = loadgen.request(
-            {
-                "cmd": "setup",
-                "adapter": server.adapter,
-                "client": client,
-                "compress": compress,
-                "rooms": rooms_plan(server),
-            }
-        )
+        setup_command = {
+            "cmd": "setup",
+            "adapter": server.adapter,
+            "client": client,
+            "compress": compress,
+            "rooms": rooms_plan(server),
+        }
+        setup = loadgen.request(setup_command)
+
+        def reconnect() -> None:
+            loadgen.request({"cmd": "close"})
+            again = loadgen.request(setup_command)
+            progress(f"    {again['connected']} participants connected again")
         progress(
             f"  {setup['connected']} participants connected and joined in {setup['seconds']:.1f} s "
             f"({setup['receivers_per_room']} receivers a room)"
@@ -841,7 +860,7 @@ def measure_rooms(bench: Bench, name: str, compress: bool) -> dict[str, Any]:
         progress(
             f"  CPU at {plan.cpu_rate}/s per sender: {describe_cpu(cpu)}; {describe_step(cpu)}"
         )
-        ramped = ramp(loadgen, server, plan, first_step=1)
+        ramped = ramp(loadgen, server, plan, first_step=1, reconnect=reconnect)
         return {
             "cpu": cpu,
             "receivers_per_room": setup["receivers_per_room"],

@@ -216,6 +216,10 @@ class LeanSocket {
     });
   }
 
+  get open() {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
   close() {
     this.ws.close();
   }
@@ -237,6 +241,9 @@ function connectSocketIoClient(member, compress, localAddress) {
         emit: (event, data) => socket.emit(event, data),
         emitWithAck: (event, data) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, data),
         close: () => socket.close(),
+        get open() {
+          return socket.connected;
+        },
       });
     });
     socket.once("connect_error", (error) => {
@@ -487,6 +494,9 @@ function step(command, adapter) {
         lost,
         duplicates: dups,
         worst_receiver_lost: worstLoss,
+        // Sockets of the rooms the server closed (a slow reader it aborted):
+        // the harness connects everyone again before the next step.
+        closed_sockets: roomSockets.filter((socket) => !socket.open).length,
         stale: staleMessages,
         refused: refusals,
         mean_packet_chars: eventFrames ? Math.round(eventBytes / eventFrames) : null,
