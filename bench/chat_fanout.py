@@ -841,6 +841,7 @@ def measure_rooms(bench: Bench, name: str, compress: bool) -> dict[str, Any]:
             loadgen.request({"cmd": "close"})
             again = loadgen.request(setup_command)
             progress(f"    {again['connected']} participants connected again")
+
         progress(
             f"  {setup['connected']} participants connected and joined in {setup['seconds']:.1f} s "
             f"({setup['receivers_per_room']} receivers a room)"
