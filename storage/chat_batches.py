@@ -62,15 +62,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from .database import Database, _on_sqlite_connect
 from .errors import DatabaseUnavailable, DuplicateKey
+from .loop_sqlite import is_busy, loop_engine
 from .records_moderation import ChatMessageRecord, NewChatMessage
 from .repositories.moderation import inserted_messages
 from .tables.moderation import ChatMessage
 
 TRANSACTION = "moderation.chat_post"
-
-
-SQLITE_BUSY = 5
-"""SQLite's primary result code for "another connection holds the lock"."""
 
 
 class ChatBatches:
@@ -89,12 +86,9 @@ class ChatBatches:
         self._patient: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
         if db.dialect == "sqlite":
-            url = db.engine.url.set(drivername="sqlite")
-            self._now = create_engine(url, pool_size=1, pool_reset_on_return=None)
+            self._now = loop_engine(db)
             self._insert = _RowInsert(self._now.dialect)
-            event.listen(self._now, "connect", _on_sqlite_connect)
-            event.listen(self._now, "connect", _never_wait)
-            self._patient = create_engine(url)
+            self._patient = create_engine(self._now.url)
             event.listen(self._patient, "connect", _on_sqlite_connect)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-batches")
 
@@ -139,7 +133,7 @@ class ChatBatches:
         try:
             stored = self._insert_now(news)
         except BaseException as exc:
-            if isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode == SQLITE_BUSY:
+            if is_busy(exc):
                 return None
             self._db.observe(TRANSACTION, time.perf_counter() - started, False)
             mapped = _storage_error(exc)
@@ -385,10 +379,3 @@ def _storage_error(exc: BaseException) -> Exception | None:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return DatabaseUnavailable("the database connection was lost")
     return None
-
-
-def _never_wait(dbapi_connection: Any, _record: Any) -> None:
-    """Fail at once (``SQLITE_BUSY``) rather than block the event loop for a lock."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=0")
-    cursor.close()

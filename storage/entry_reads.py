@@ -30,39 +30,20 @@ import time
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import Engine, PoolProxiedConnection, create_engine, event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import Engine, PoolProxiedConnection
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from protocol.ids import RoomId, UserId
 
-from .database import Database, _on_sqlite_connect
+from .database import Database
 from .errors import DatabaseUnavailable
+from .loop_sqlite import is_busy, loop_engine
 from .records_rooms import RoomEntryRecord
 from .repositories.rooms import ENTRY, entry_record
 
 TRANSACTION = "rooms.entry"
 READ_BY = frozenset({"user_id", "room_id"})
 """``ENTRY``'s parameters (its other binds are constants of the statement)."""
-
-SQLITE_BUSY = 5
-"""SQLite's primary result code for "another connection holds the lock"."""
-
-
-def _never_wait(dbapi_connection: Any, _record: Any) -> None:
-    """Fail at once (``SQLITE_BUSY``) rather than block the event loop."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=0")
-    cursor.close()
-
-
-def _busy(exc: BaseException) -> bool:
-    """Whether ``exc`` (the driver's, perhaps wrapped by SQLAlchemy) is SQLITE_BUSY."""
-    cause = exc.orig if isinstance(exc, DBAPIError) else exc
-    return (
-        isinstance(cause, sqlite3.OperationalError)
-        and getattr(cause, "sqlite_errorcode", None) is not None
-        and cause.sqlite_errorcode & 0xFF == SQLITE_BUSY
-    )
 
 
 class EntryReads:
@@ -81,10 +62,7 @@ class EntryReads:
         self._params: list[tuple[str | None, Any]] = []
         """Each ``?`` of ``_sql``: the name of a caller's value, or None and a constant."""
         if db.dialect == "sqlite":
-            url = db.engine.url.set(drivername="sqlite")
-            self._engine = create_engine(url, pool_size=1, pool_reset_on_return=None)
-            event.listen(self._engine, "connect", _on_sqlite_connect)
-            event.listen(self._engine, "connect", _never_wait)
+            self._engine = loop_engine(db)
             # Compiled once; run straight through the driver: SQLAlchemy's
             # execution of a cached statement was twice the statement's own time.
             compiled = ENTRY.compile(dialect=self._engine.dialect)
@@ -126,7 +104,7 @@ class EntryReads:
             row = self._conn.cursor().execute(self._sql, args).fetchone()
         except BaseException as exc:
             self._drop()
-            if _busy(exc):
+            if is_busy(exc):
                 return False, None
             self._db.observe(TRANSACTION, time.perf_counter() - started, False)
             if isinstance(exc, (OperationalError, InterfaceError, sqlite3.Error, OSError)):
