@@ -14,12 +14,19 @@ English "way", "court", "place" and "close" are left out ("the best way 2
 go"), German "Platz 3" (third place) and Dutch "hof" need a compound. A
 number followed by a unit ("via email 3 times", "Strasse 5 km") is no house
 number. Postcodes and cities alone are not reported.
+
+The expression is tried only where an address can start (``_starts``, see
+``moderation.personal.anchored``): at a house number, at a word that opens a
+street name ("calle", "via", "ul."...), and at a compound ending in a street
+word ("Hauptstraße", "Kerkstraat"). Its alternation of street words, tried at
+every position of the window, cost about 0.6 µs per character.
 """
 
 from __future__ import annotations
 
 import re
 
+from .anchored import Openings, finditer_at, is_word
 from .model import PersonalData, PersonalDataKind
 from .visible import VisibleText, windows
 
@@ -77,8 +84,72 @@ def find_addresses(visible: VisibleText) -> list[PersonalData]:
     numbers = [match.start() for match in _NUMBER.finditer(text)]
     found: list[PersonalData] = []
     for start, end in windows(numbers, _BEFORE_NUMBER, _AFTER_NUMBER, len(text)):
+        starts = _starts(visible, numbers, start, end)
+        matches = (
+            _ADDRESS.finditer(text, start, end)
+            if starts is None
+            else finditer_at(_ADDRESS, text, starts, end)
+        )
         found.extend(
-            PersonalData(PersonalDataKind.ADDRESS, visible.span(*match.span()))
-            for match in _ADDRESS.finditer(text, start, end)
+            PersonalData(PersonalDataKind.ADDRESS, visible.span(*match.span())) for match in matches
         )
     return found
+
+
+_HEADS = (
+    # street first, Spanish, Italian, Portuguese, Polish and French (the expression's
+    # alternatives, cut where a character class starts)
+    "calle", "c/", "avenida", "avda", "av.", "plaza", "pza", "paseo", "carretera",
+    "ctra", "camino", "ronda", "traves", "glorieta", "via", "v.le", "piazza", "p.zza",
+    "p.za", "corso", "c.so", "vicolo", "largo", "lungomare", "contrada", "rua",
+    "pra", "estrada", "alameda", "beco", "cal", "ul.", "ulic", "al.", "ale", "pl.",
+    "plac", "os.", "osiedl", "rue", "avenue", "boulevard", "chauss", "place", "chemin",
+    "quai", "impasse",
+)  # fmt: skip
+_COMPOUNDS = (
+    "straße", "strasse", "str", "gasse", "allee", "weg", "ring", "damm", "ufer",
+    "chaussee", "straat", "laan", "gracht", "plein", "kade", "dijk", "singel", "steeg",
+    "dreef",
+)  # fmt: skip
+"""The endings of German and Dutch street names ("str" for "str.")."""
+_OPENINGS = Openings((*_HEADS, *_COMPOUNDS))
+_COMPOUND = frozenset(index for index, word in enumerate(_OPENINGS.words) if word in _COMPOUNDS)
+_HEAD = frozenset(index for index, word in enumerate(_OPENINGS.words) if word in _HEADS)
+
+
+def _starts(visible: VisibleText, numbers: list[int], start: int, end: int) -> list[int] | None:
+    """Every position of ``[start, end)`` where ``_ADDRESS`` can match, sorted.
+
+    ``None`` when the text has no case-aligned lower form (then the window is
+    searched). Number first: at the start of a run of digits. Street first:
+    at one of ``_HEADS`` with no word character before it (every alternative
+    opens with a letter after ``(?<!\\w)``), or, for a compound, at a position
+    with no word character before it in the run of ``[\\w-]`` that one of
+    ``_COMPOUNDS`` ends (a comma or a space follows the street word).
+    """
+    text = visible.text
+    lower = visible.aligned_lower
+    if lower is None:
+        return None
+    hits = _OPENINGS.find(lower, start, end)
+    if hits is None:
+        return None
+    starts = [number for number in numbers if start <= number < end]
+    for index, first, last in hits:
+        if index in _HEAD and (first == 0 or not is_word(text[first - 1])):
+            starts.append(first)
+        if index in _COMPOUND and (last == len(text) or not _in_run(text[last])):
+            run = first
+            while run > start and _in_run(text[run - 1]):
+                run -= 1
+            if run == 0 or not is_word(text[run - 1]):
+                starts.append(run)
+            hyphen = text.find("-", run, first)
+            while hyphen >= 0:
+                starts.append(hyphen + 1)
+                hyphen = text.find("-", hyphen + 1, first)
+    return sorted(set(starts))
+
+
+def _in_run(char: str) -> bool:
+    return char.isalnum() or char in "_-"

@@ -6,6 +6,12 @@ candidate is rebuilt with "@" and "." and confirmed by ``email-validator``
 (syntax only, no DNS). A spelled-out candidate must also end with a known
 top-level domain, or name a known mail provider, so that "meet at lunch.
 point taken" is not an address.
+
+The expression is tried only where a candidate can start (``_starts``, see
+``moderation.personal.anchored``): a local part is a whole run of
+``[\\w.+-]`` (its look-behind refuses a start inside one) that ends just
+before the "@", the bracket or the spaces of a spoken "at". Searching the
+whole window cost about 0.3 µs per character.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from collections.abc import Collection
 
 from email_validator import EmailNotValidError, validate_email
 
+from .anchored import run_start, search_at
 from .model import PersonalData, PersonalDataKind
 from .visible import VisibleText, find_all, merge, windows, word_windows
 from .vocabulary import AT_WORDS, DOT_WORDS, PROVIDERS, TLDS
@@ -52,7 +59,7 @@ def find_emails(
         positions = find_all(text, "@") + find_all(text, "＠")
         ranges = windows(positions, 70, 80, len(text))
         if spelled_words:
-            ranges = merge(ranges + word_windows(text, spelled_words, 70, 80))
+            ranges = merge(ranges + word_windows(text, spelled_words, 70, 80, visible.lower))
     found: list[PersonalData] = []
     for start, end in ranges:
         found.extend(_in_range(visible, start, end))
@@ -60,9 +67,15 @@ def find_emails(
 
 
 def _in_range(visible: VisibleText, start: int, end: int) -> list[PersonalData]:
+    text = visible.text
+    starts = _starts(visible, start, end)
     found: list[PersonalData] = []
     position = start
-    while (match := _CANDIDATE.search(visible.text, position, end)) is not None:
+    while (
+        match := _CANDIDATE.search(text, position, end)
+        if starts is None
+        else search_at(_CANDIDATE, text, starts, position, end)
+    ) is not None:
         if _accepted(match):
             found.append(PersonalData(PersonalDataKind.EMAIL, visible.span(*match.span())))
             position = match.end()
@@ -72,6 +85,45 @@ def _in_range(visible: VisibleText, start: int, end: int) -> list[PersonalData]:
             # "tom.smith" (no address); the search goes on from "tom".
             position = match.start("domain")
     return found
+
+
+_AT_MARKS = "@＠([{<"
+_AT_WORDS = tuple(sorted(AT_WORDS | {"małpa"}))
+
+
+def _starts(visible: VisibleText, start: int, end: int) -> list[int] | None:
+    """Every position of ``[start, end)`` where ``_CANDIDATE`` can match, sorted.
+
+    ``None`` when the text has no case-aligned lower form (then the window is
+    searched). An "at" is "@", "＠" or a bracket after optional spaces, or a
+    spoken word after one space or more; the local part is the run of
+    ``[\\w.+-]`` before those spaces, at most 64 characters.
+    """
+    text = visible.text
+    lower = visible.aligned_lower
+    if lower is None:
+        return None
+    marks: list[int] = []
+    for sign in _AT_MARKS:
+        index = text.find(sign, start, end)
+        while index >= 0:
+            marks.append(index)
+            index = text.find(sign, index + 1, end)
+    for word in _AT_WORDS:
+        index = lower.find(word, start, end)
+        while index >= 0:
+            if index > start and text[index - 1].isspace():
+                marks.append(index)
+            index = lower.find(word, index + 1, end)
+    starts: set[int] = set()
+    for mark in marks:
+        before = mark
+        while before > start and text[before - 1].isspace():
+            before -= 1
+        first = run_start(text, before, start, ".+-", 64)
+        if first is not None:
+            starts.add(first)
+    return sorted(starts)
 
 
 def _accepted(match: re.Match[str]) -> bool:

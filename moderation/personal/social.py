@@ -17,6 +17,11 @@ are reported:
   TikTok".
 
 Naming a platform alone ("I watched it on YouTube") is not reported.
+
+Around a platform's name the two expressions are tried only at words that can
+open them (``_starts``, see ``moderation.personal.anchored``): each opens with
+a word boundary and one of a few words. Tried at every position of the
+window, they cost about 0.3 µs per character.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from .anchored import Openings, finditer_at, is_word
 from .model import PersonalData, PersonalDataKind
 from .visible import VisibleText, find_all, windows
 from .vocabulary import words
@@ -92,7 +98,7 @@ def find_social(
     if platforms is None:
         ranges = [(0, len(text))]
     else:
-        lowered = text.lower()
+        lowered = visible.lower
         positions = [index for word in platforms for index in find_all(lowered, word)]
         ranges = windows(positions, 48, 56, len(text))
     for start, end in ranges:
@@ -100,10 +106,62 @@ def find_social(
     return found
 
 
+_HANDLE_OPENINGS = Openings(
+    (
+        # "my" in the partners' languages (``_OWN``)
+        "my", "mo", "mó", "ma", "me", "mi",
+        # ``_PLATFORM``, cut where a character class or an optional space starts
+        "insta", "ig", "snap", "sc", "tik", "discord", "whats", "telegram", "facebook",
+        "fb", "messenger", "twitter", "youtube", "twitch", "roblox", "steam", "skype",
+        "kik", "wechat", "bereal", "pinterest", "reddit", "vk", "xbox", "psn", "fortnite",
+        "signal", "threads", "fejs",
+    )
+)  # fmt: skip
+_INVITATION_OPENINGS = Openings(
+    (
+        # ``_INVITATION``'s first words, cut where a character class starts
+        "add", "follow", "dm", "text", "message", "msg", "call", "write", "find", "hit",
+        "ajoute", "suis", "écris", "ecris", "contacte", "retrouve", "folg", "schreib",
+        "kontaktier", "agr", "añ", "an", "síg", "sig", "escr", "háb", "hab", "aggiungimi",
+        "seguimi", "scrivimi", "contattami", "dodaj", "obserwuj", "napisz", "adiciona",
+        "segue", "escreve", "manda", "me", "voeg", "volg", "app", "stuur",
+    )
+)  # fmt: skip
+
+
+def _starts(visible: VisibleText, start: int, end: int, openings: Openings) -> list[int] | None:
+    """The positions of ``[start, end)`` where a word begins with one of ``openings``.
+
+    ``None`` when the text has no case-aligned lower form (then the window is
+    searched). Both expressions open with ``\\b`` and a letter, so a match
+    starts where a word does.
+    """
+    lower = visible.aligned_lower
+    if lower is None:
+        return None
+    hits = openings.find(lower, start, end)
+    if hits is None:
+        return None
+    text = visible.text
+    return sorted({first for _, first, _ in hits if first == 0 or not is_word(text[first - 1])})
+
+
 def _platform_mentions(visible: VisibleText, start: int, end: int) -> list[PersonalData]:
     text = visible.text
     found: list[PersonalData] = []
-    for match in _PLATFORM_HANDLE.finditer(text, start, end):
+    handle_starts = _starts(visible, start, end, _HANDLE_OPENINGS)
+    invitation_starts = _starts(visible, start, end, _INVITATION_OPENINGS)
+    handles = (
+        _PLATFORM_HANDLE.finditer(text, start, end)
+        if handle_starts is None
+        else finditer_at(_PLATFORM_HANDLE, text, handle_starts, end)
+    )
+    invitations = (
+        _INVITATION.finditer(text, start, end)
+        if invitation_starts is None
+        else finditer_at(_INVITATION, text, invitation_starts, end)
+    )
+    for match in handles:
         handle = match.group("handle")
         if handle.lower() in _NOT_HANDLES:
             continue
@@ -114,7 +172,7 @@ def _platform_mentions(visible: VisibleText, start: int, end: int) -> list[Perso
             found.append(
                 PersonalData(PersonalDataKind.SOCIAL, visible.span(*match.span()), platform)
             )
-    for match in _INVITATION.finditer(text, start, end):
+    for match in invitations:
         after = _PLATFORM_AFTER.match(text, match.end())
         if after is not None:
             found.append(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from .anchored import aligned_lower
+
 __all__ = ["VisibleText", "find_all", "merge", "windows", "word_windows"]
 
 # Format characters that render as nothing: zero-width space and joiners, bidi
@@ -29,7 +31,7 @@ class VisibleText:
         original: The message as written.
     """
 
-    __slots__ = ("_removed", "original", "text")
+    __slots__ = ("_aligned", "_is_aligned_known", "_lower", "_removed", "original", "text")
 
     def __init__(self, original: str) -> None:
         self.original = original
@@ -38,6 +40,25 @@ class VisibleText:
         """Offsets (in ``original``) of the removed characters, ascending."""
         self.text = _INVISIBLE.sub("", original) if removed else original
         """What the detectors read."""
+        self._lower: str | None = None
+        self._aligned: str | None = None
+        self._is_aligned_known = False
+
+    @property
+    def lower(self) -> str:
+        """``text.lower()``, computed once for every detector (8 µs for 1,000 accented
+        characters: each detector lowered the text again)."""
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    @property
+    def aligned_lower(self) -> str | None:
+        """``lower`` at the same offsets as ``text``, for anchors (``anchored.aligned_lower``)."""
+        if not self._is_aligned_known:
+            self._aligned = aligned_lower(self.lower, len(self.text))
+            self._is_aligned_known = True
+        return self._aligned
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of ``text`` to the same characters in ``original``."""
@@ -89,14 +110,16 @@ def find_all(text: str, needle: str) -> list[int]:
 
 
 def word_windows(
-    text: str, words: Collection[str], before: int, after: int
+    text: str, words: Collection[str], before: int, after: int, lowered: str | None = None
 ) -> list[tuple[int, int]]:
     """Windows around each occurrence of ``words`` in ``text`` (case-insensitive).
 
     Falls back to the whole text when none is found (a spelling the fold
     changed, "małpa" for "malpa"), so a gate that opened is never wasted.
+    ``lowered`` is ``text.lower()`` when the caller has it.
     """
-    lowered = text.lower()
+    if lowered is None:
+        lowered = text.lower()
     positions = [index for word in words for index in find_all(lowered, word)]
     if not positions:
         return [(0, len(text))]
