@@ -191,14 +191,68 @@ class InMemoryRateLimiter:
         self._buckets.pop((rule.name, key), None)
 
     def _take(self, checks: Sequence[tuple[RateRule, str, int]]) -> list[RateDecision]:
-        """Refill every bucket, then charge all of them or none (checks validated)."""
+        """Refill every bucket, then charge all of them or none (checks validated).
+
+        Charges as it goes and gives the tokens back if a later bucket lacks
+        some (rare): one pass, and no second list of the buckets, for the
+        common case where every bucket has its tokens. The tokens each bucket
+        held before its charge are kept in ``before`` so that a refusal
+        restores them exactly.
+        """
         now_ms = round(self._clock.monotonic() * 1000)
         buckets = self._buckets
         if buckets and next(iter(buckets.values()))[2] <= now_ms:
             self._forget_idle(now_ms)
-        entries: list[list[float]] = []
-        allowed = True
+        decisions: list[RateDecision] = []
+        before: list[tuple[list[float], float]] = []
         for rule, key, cost in checks:
+            bucket_key = (rule.name, key)
+            entry = buckets.get(bucket_key)
+            capacity = rule.capacity
+            if entry is None:
+                tokens = float(capacity)
+                entry = buckets[bucket_key] = [tokens, now_ms, 0.0]
+            else:
+                buckets.move_to_end(bucket_key)
+                tokens = entry[0]
+                if now_ms > entry[1]:
+                    tokens += (now_ms - entry[1]) * rule.refill_per_s / 1000
+                    if tokens > capacity:
+                        tokens = float(capacity)
+                    entry[1] = now_ms
+            entry[2] = entry[1] + capacity / rule.refill_per_s * 1000
+            if tokens + TOKEN_EPSILON < cost:
+                entry[0] = tokens
+                return self._refused(checks, before, len(decisions), now_ms)
+            before.append((entry, tokens))
+            tokens -= cost
+            if tokens < 0.0:
+                tokens = 0.0
+            entry[0] = tokens
+            remaining = int(tokens + TOKEN_EPSILON)
+            decisions.append(_ALLOWED.get(remaining) or allowed_decision(remaining))
+        return decisions
+
+    def _refused(
+        self,
+        checks: Sequence[tuple[RateRule, str, int]],
+        before: list[tuple[list[float], float]],
+        refused_at: int,
+        now_ms: int,
+    ) -> list[RateDecision]:
+        """Give back the tokens charged before bucket ``refused_at``, refill the rest.
+
+        Every bucket is refilled (as ``cluster.rates.take`` would) and none is
+        charged; the decisions say, bucket by bucket, how long until the same
+        hit would be allowed.
+        """
+        buckets = self._buckets
+        tokens_of: list[float] = []
+        for charged, tokens in before:
+            charged[0] = tokens
+            tokens_of.append(tokens)
+        tokens_of.append(buckets[(checks[refused_at][0].name, checks[refused_at][1])][0])
+        for rule, key, _ in checks[refused_at + 1 :]:
             bucket_key = (rule.name, key)
             entry = buckets.get(bucket_key)
             if entry is None:
@@ -210,23 +264,14 @@ class InMemoryRateLimiter:
                     entry[0] = min(float(rule.capacity), entry[0] + refill)
                     entry[1] = now_ms
             entry[2] = entry[1] + rule.capacity / rule.refill_per_s * 1000
-            if entry[0] + TOKEN_EPSILON < cost:
-                allowed = False
-            entries.append(entry)
-        if allowed:
-            decisions: list[RateDecision] = []
-            for entry, (_, _, cost) in zip(entries, checks, strict=True):
-                tokens = entry[0] = max(0.0, entry[0] - cost)
-                remaining = int(tokens + TOKEN_EPSILON)
-                decisions.append(_ALLOWED.get(remaining) or allowed_decision(remaining))
-            return decisions
+            tokens_of.append(entry[0])
         return [
             RateDecision(
                 False,
-                int(entry[0] + TOKEN_EPSILON),
-                (cost - entry[0]) / rule.refill_per_s if entry[0] + TOKEN_EPSILON < cost else 0.0,
+                int(tokens + TOKEN_EPSILON),
+                (cost - tokens) / rule.refill_per_s if tokens + TOKEN_EPSILON < cost else 0.0,
             )
-            for entry, (rule, _, cost) in zip(entries, checks, strict=True)
+            for tokens, (rule, _, cost) in zip(tokens_of, checks, strict=True)
         ]
 
     def _forget_idle(self, now_ms: int) -> None:
