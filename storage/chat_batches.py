@@ -82,6 +82,9 @@ class ChatBatches:
         self._now: Engine | None = None
         self._conn: PoolProxiedConnection | None = None
         """The loop's own connection, kept open between batches (``_now``'s only one)."""
+        self._cursor: sqlite3.Cursor | None = None
+        """A cursor of ``_conn``'s driver connection, kept with it (one per message cost
+        a cursor object and the proxy's lookups of the driver connection)."""
         self._insert: _RowInsert | None = None
         self._patient: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
@@ -161,9 +164,7 @@ class ChatBatches:
 
     def close(self) -> None:
         """Release the thread and the synchronous engines' connections (after the last batch)."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._drop_connection()
         if self._thread is not None:
             self._thread.shutdown(wait=True)
         for engine in (self._now, self._patient):
@@ -172,21 +173,38 @@ class ChatBatches:
 
     def _insert_now(self, news: Sequence[NewChatMessage]) -> list[int]:
         """The whole transaction, in the event loop, on the kept connection (a
-        connection that failed is closed, and the next batch opens another)."""
+        connection that failed is closed, and the next batch opens another).
+
+        A lone row (nearly every store: the writer stores a row inline when
+        idle) is one INSERT on the kept cursor, in SQLite's implicit
+        transaction (see ``_insert_on``)."""
         assert self._now is not None and self._insert is not None
-        if self._conn is None:
+        cursor = self._cursor
+        if cursor is None:
             self._conn = self._now.raw_connection()
             driver = self._conn.driver_connection
             assert driver is not None
             # The driver's own transaction handling off: a lone row's INSERT
             # is then its own transaction (see ``_insert_on``).
             driver.isolation_level = None
+            cursor = self._cursor = driver.cursor()
         try:
-            return _insert_on(self._conn.driver_connection, self._insert, news)
+            if len(news) == 1 and not cursor.connection.in_transaction:
+                cursor.execute(self._insert.sql, self._insert.parameters(news[0]))
+                return [_row_id(cursor)]
+            return _insert_on(cursor.connection, self._insert, news)
         except BaseException:
+            self._drop_connection()
+            raise
+
+    def _drop_connection(self) -> None:
+        """Close the kept connection (after a failure, or at ``close``)."""
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+        if self._conn is not None:
             self._conn.close()
             self._conn = None
-            raise
 
 
 _COLUMNS = (
@@ -336,13 +354,13 @@ def _insert_on(conn: Any, insert: _RowInsert, news: Sequence[NewChatMessage]) ->
     try:
         if len(news) == 1 and conn.isolation_level is None and not conn.in_transaction:
             cursor.execute(insert.sql, insert.parameters(news[0]))
-            return [cursor.lastrowid]
+            return [_row_id(cursor)]
         if not conn.in_transaction:
             cursor.execute("BEGIN")
         ids: list[int] = []
         for new in news:
             cursor.execute(insert.sql, insert.parameters(new))
-            ids.append(cursor.lastrowid)
+            ids.append(_row_id(cursor))
         conn.commit()
     except BaseException:
         if conn.in_transaction:
@@ -351,6 +369,13 @@ def _insert_on(conn: Any, insert: _RowInsert, news: Sequence[NewChatMessage]) ->
     finally:
         cursor.close()
     return ids
+
+
+def _row_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid of the row ``cursor`` just inserted (always set after an INSERT)."""
+    row_id = cursor.lastrowid
+    assert row_id is not None
+    return row_id
 
 
 def stored_message(new: NewChatMessage, row_id: int) -> ChatMessageRecord:

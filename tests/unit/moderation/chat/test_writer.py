@@ -285,3 +285,54 @@ async def test_a_locked_file_sends_the_row_to_the_thread_which_waits_for_the_loc
         other.close()
         batches.close()
     assert await stored_ids(sender_db, [row.message_id]) == [row.message_id]
+
+
+async def test_the_kept_connection_stores_lone_rows_and_batches_in_order_and_survives_a_refusal(
+    sender_db: Database,
+) -> None:
+    """Lone rows go through the loop's kept cursor, batches through a transaction of
+    their own on the same connection; a row the unique key refuses leaves nothing
+    half done, and the next row opens a fresh connection and is stored."""
+    batches = ChatBatches(sender_db)
+    first, second = chat_row(client_msg_id="c-1"), chat_row(client_msg_id="c-2")
+    together = [chat_row(client_msg_id="c-3"), chat_row(client_msg_id="c-4")]
+    repeated = chat_row(client_msg_id="c-1")  # the same participant's client id again
+    after = chat_row(client_msg_id="c-5")
+    try:
+        lone = [batches.add_now([first]), batches.add_now([second])]
+        grouped = batches.add_now(together)
+        with pytest.raises(DuplicateKey):
+            batches.add_now([repeated])
+        again = batches.add_now([after])
+    finally:
+        batches.close()
+    assert lone == [[r] for r in await row_ids(sender_db, [first, second])]
+    assert grouped == await row_ids(sender_db, together)
+    assert again == await row_ids(sender_db, [after])
+    assert await row_ids(sender_db, [repeated]) == [None]
+    everything = [first, second, *together, after]
+    assert await stored_ids(sender_db, [r.message_id for r in everything]) == [
+        r.message_id for r in everything
+    ]
+
+
+async def test_after_a_locked_file_the_loop_stores_inline_again(sender_db: Database) -> None:
+    """A lone row that found the file locked drops the kept connection; once the lock
+    is gone, the next one is stored right away on a new one."""
+    batches = ChatBatches(sender_db)
+    path = sender_db.engine.url.database
+    assert path is not None
+    stored_first = batches.add_now([chat_row()])  # the kept connection is open
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    locked, freed = chat_row(), chat_row()
+    try:
+        assert batches.add_now([locked]) is None
+        other.execute("COMMIT")
+        stored = batches.add_now([freed])
+    finally:
+        other.close()
+        batches.close()
+    assert stored_first is not None and stored is not None
+    assert stored == await row_ids(sender_db, [freed])
+    assert await row_ids(sender_db, [locked]) == [None]
