@@ -244,7 +244,7 @@ _APOSTROPHE = "\u2019"
 """The one wide character common in French text; it folds to "'"."""
 
 
-def _is_latin1(text: str) -> bool:
+def is_latin1(text: str) -> bool:
     """Whether every character of a non-ASCII ``text`` is below U+0100, in O(1).
 
     CPython stores such a string with one byte per character; its size says
@@ -262,15 +262,15 @@ def fold(text: str) -> bytes:
     """
     if text.isascii():
         return text.encode("ascii").translate(_TABLE, _DELETE)
-    if not _is_latin1(text):
+    if not is_latin1(text):
         if _APOSTROPHE not in text:
             return fold_charmap(text)
         text = text.replace(_APOSTROPHE, "'")
-        if not _is_latin1(text):
+        if not is_latin1(text):
             return fold_charmap(text)
     try:
         raw = text.encode("latin-1")
-    except UnicodeEncodeError:  # pragma: no cover - _is_latin1 was wrong
+    except UnicodeEncodeError:  # pragma: no cover - is_latin1 was wrong
         return fold_charmap(text)
     folded = raw.translate(_LATIN1_TABLE, _LATIN1_DELETE)
     for reserved, expansion in _EXPANSIONS.items():
