@@ -123,6 +123,13 @@ class ChatRoom:
         """A mark committed by ``ChatService.act`` in this session (None: none)."""
         return self._view.raw.get(MARK + name)
 
+    def marks(self, prefix: str) -> Iterator[tuple[str, str]]:
+        """Every mark of this session whose name starts with ``prefix``: (name, value)."""
+        start = MARK + prefix
+        for key, value in self._view.raw.items():
+            if key.startswith(start):
+                yield key[len(MARK) :], value
+
 
 @dataclass
 class ChatChange(Generic[T]):

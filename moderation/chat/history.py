@@ -7,6 +7,13 @@ sent or received, their own waiting messages (shown as waiting), and
 tombstones where a teacher deleted a message. Never anyone else's waiting
 or refused messages, never the teachers' channel (unless they are a
 teacher), never what a teacher cleared. Teachers read every channel.
+
+A held message the room already heard decided, whose decision the database
+does not hold yet (a crash or a failed COMMIT between the two: see
+``queue``), is stored as the room heard it before the page is read
+(``HeldQueue.settle``), so that the page agrees with what the room was told:
+the sender does not see it waiting, the others see it posted. Nothing is
+told again.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from storage import Database
 from storage.records_moderation import ChatMessageRecord, HistoryViewer
 
 from .policy import ChatPolicy
+from .queue import HeldQueue
 from .views import at, history_view
 
 
@@ -43,11 +51,13 @@ class ChatHistory:
     Args:
         db: Where messages are stored.
         rooms: The live rooms (who the reader is now).
+        queue: Stores the decisions the room heard before the page is read.
     """
 
-    def __init__(self, *, db: Database, rooms: RoomServices) -> None:
+    def __init__(self, *, db: Database, rooms: RoomServices, queue: HeldQueue) -> None:
         self._db = db
         self._rooms = rooms
+        self._queue = queue
 
     async def page(self, actor: RoomActor, before: str | None, limit: int) -> ChatPage:
         """The newest ``limit`` messages before ``before``, oldest first.
@@ -55,8 +65,11 @@ class ChatHistory:
         Raises:
             NotInRoom, RoomClosed: The reader is not present on this connection.
             NotFound: ``before`` is not a message of this session.
+            ClusterUnavailable, DatabaseUnavailable: Also when a decision the
+                room heard could not be stored (see ``HeldQueue.settle``).
         """
         room = await self._rooms.chat.context(actor, staff=False)
+        await self._queue.settle(actor, room)
         viewer = HistoryViewer(
             user_id=actor.user_id, is_staff=room.actor.is_staff, group_id=room.actor.group_id
         )

@@ -30,14 +30,14 @@ it, and the database follows:
 A crash or a failing database between 2 and 4 leaves the room told and the
 message stored as waiting. Whoever next meets it, a teacher listing the
 queue or deciding on it (any teacher: the one who retries gets
-``conflict``, the decision having been made), finds the mark and finishes
+``conflict``, the decision having been made), or anyone reading the chat's
+history (``settle``, before the page is read), finds the mark and finishes
 3 and 4 with the mark's decision, not their own: what is stored becomes what
-the room heard. Until then the message's history row says waiting (its
-sender sees it waiting, others not at all) while the live room and its log
-say posted: the gap lasts until the queue is next read, and a session's
-marks go with its state when it ends, so a message decided in the last
-seconds of a session whose database was down then stays waiting for good
-(logged). If the room commit in 2 fails, nothing was told nor stored: the
+the room heard, and neither a history page nor the queue shows it waiting
+(a transcript exported meanwhile leaves it out: it lists what is stored as
+shown). A session's marks go with its state when it ends, so a message decided in the
+last seconds of a session whose database was down then stays waiting for
+good (logged). If the room commit in 2 fails, nothing was told nor stored: the
 message still waits and the decision can be made again. On one node with
 the in-process room store, a crash takes the room's state, log and session
 with it: clients rejoin a new session and read its history from the
@@ -67,6 +67,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cluster import Clock, Redaction
+from community.clock import utc_now
 from protocol.errors import CodedError, NotFound
 from protocol.events.chat import ChatMessageDeclined, ChatMessageHeld
 from protocol.events.moderation import (
@@ -203,14 +204,49 @@ class HeldQueue:
         room = acting.room
         async with self._db.transaction("moderation.held_list") as uow:
             held = await uow.moderation.list_held(room.room_id, room.session_id)
+        waiting = await self._settle(acting, held)
+        return HeldList(messages=[held_view(m) for m in waiting])
+
+    async def settle(self, actor: RoomActor, room: ChatRoom) -> None:
+        """Store every decision ``room`` heard whose storing may not have happened yet.
+
+        For readers of the chat other than the queue (``ChatHistory``), any
+        participant, before they read the database: so that no history shows
+        a message waiting (or, to others, missing) that the room heard
+        decided. Reads only the room's state when no such decision is
+        pending (a mark not ``STORED``), which is the usual case.
+
+        Raises:
+            ClusterUnavailable, DatabaseUnavailable: A pending decision could
+                not be stored (the reader would see it waiting).
+        """
+        pending = {
+            name.removeprefix(MARK): heard for name, heard in room.marks(MARK) if heard != STORED
+        }
+        if not pending:
+            return
+        acting = RoomAction(self._rooms, actor, room, utc_now(self._clock))
+        async with self._db.transaction("moderation.held_settle") as uow:
+            found = [await uow.moderation.find_message(m) for m in pending]
+        messages = [m for m in found if m is not None and m.session_id == room.session_id]
+        for gone in pending.keys() - {m.message_id for m in messages}:
+            # Its row is gone (an erasure): nothing to store, and no decision
+            # can be made on it again; stop looking it up on every read.
+            await self._shorten(acting, gone)
+        await self._settle(acting, messages)
+
+    async def _settle(
+        self, acting: RoomAction, messages: list[ChatMessageRecord]
+    ) -> list[ChatMessageRecord]:
+        """Store the decisions the room heard on ``messages``; those it heard none on."""
         waiting = []
-        for message in held:
-            heard = room.mark(mark_of(message.message_id))
+        for message in messages:
+            heard = acting.room.mark(mark_of(message.message_id))
             if heard is None:
                 waiting.append(message)
             else:
-                await self._finish(acting, message, Decision.decode(heard))
-        return HeldList(messages=[held_view(m) for m in waiting])
+                await self._finish_heard(acting, message, heard)
+        return waiting
 
     async def approve(self, actor: RoomActor, message_id: MessageId, text: str | None) -> Approved:
         """Deliver a waiting message (with ``text``: edited by the teacher).
@@ -350,7 +386,8 @@ class HeldQueue:
             return ChatChange(None, marks={name: STORED})
 
         try:
-            await self._rooms.chat.act(acting.actor, decide)
+            # Any present participant may shorten it: no decision is made here.
+            await self._rooms.chat.act(acting.actor, decide, staff=False)
         except CodedError as exc:
             logger.info(
                 "a stored decision's mark stays long: %s",

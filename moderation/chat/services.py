@@ -116,12 +116,13 @@ def build_chat_moderation(
     settings: ChatModerationSettings,
 ) -> ChatModeration:
     """The teachers' tools, over the rooms the gates guard."""
+    queue = HeldQueue(db=db, rooms=rooms, clock=clock)
     return ChatModeration(
         gate=gates.chat,
         space_gate=gates.space,
         terms=gates.terms,
-        history=ChatHistory(db=db, rooms=rooms),
-        queue=HeldQueue(db=db, rooms=rooms, clock=clock),
+        history=ChatHistory(db=db, rooms=rooms, queue=queue),
+        queue=queue,
         sanctions=ChatSanctions(db=db, rooms=rooms, clock=clock),
         reports=ChatReports(db=db, rooms=rooms, directory=directory, clock=clock),
         transcripts=Transcripts(db=db, rooms=rooms),
