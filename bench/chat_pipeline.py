@@ -29,7 +29,9 @@ load average is recorded beside it.
 ``--against REV`` compares with the ``moderation`` package of another git
 revision in the same process: REV's package is exported to a temporary
 directory and imported under another name, and every pass of the same messages
-runs through both pipelines, in alternating order. On a shared host whose
+runs through both pipelines, in alternating order. REV's ``cluster`` package is
+exported beside it, and REV's pipeline takes its rate limits on REV's
+``InMemoryRateLimiter`` (the limiter is part of every message's cost). On a shared host whose
 core speed moves between runs (the calibration loop has swung 1.5x within
 seconds), the per-pass ratio is the figure to quote: ``ratio_{short,long}_{lang}``
 (median of the per-pass ratios, now / REV) and ``ratio_long_min``.
@@ -211,13 +213,14 @@ class StepClock:
 
 
 async def run_pass(
-    messages: list[str], package: ModuleType = moderation
+    messages: list[str], package: ModuleType = moderation, limiter: type = InMemoryRateLimiter
 ) -> tuple[float, float, dict[str, int]]:
     """Run every message through a fresh pipeline; CPU seconds, wall seconds, outcomes.
 
-    ``package`` is ``moderation``, or another revision's copy (``--against``).
+    ``package`` is ``moderation``, or another revision's copy (``--against``), and
+    ``limiter`` the ``InMemoryRateLimiter`` of the same revision.
     """
-    pipeline = package.build_pipeline(InMemoryRateLimiter(StepClock()))
+    pipeline = package.build_pipeline(limiter(StepClock()))
     policy = package.RoomPolicy()
     submissions = [
         package.Submission(
@@ -272,22 +275,26 @@ def pin_to_one_cpu() -> int | None:
     return cpus[-1]
 
 
-def load_revision(revision: str) -> ModuleType:
-    """``moderation`` as of git ``revision``, imported as ``moderation_against``.
+def load_revision(revision: str) -> tuple[ModuleType, type]:
+    """``moderation`` as of git ``revision``, imported as ``moderation_against``, and
+    that revision's ``InMemoryRateLimiter`` (from ``cluster_against``).
 
-    Its modules import one another relatively, so a renamed copy is a separate
-    package beside the current one (``cluster`` and ``protocol`` are shared).
+    Their modules import one another relatively, so a renamed copy is a separate
+    package beside the current one (``protocol`` is shared; so is ``cluster`` for
+    the moderation copy's own imports: rules and ports).
     """
     directory = Path(tempfile.mkdtemp(prefix="chat-pipeline-against-"))
     archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", revision, "moderation"],
+        ["git", "-C", str(REPO), "archive", revision, "moderation", "cluster"],
         check=True,
         capture_output=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(directory)], input=archive, check=True)
     (directory / "moderation").rename(directory / "moderation_against")
+    (directory / "cluster").rename(directory / "cluster_against")
     sys.path.insert(0, str(directory))
-    return importlib.import_module("moderation_against")
+    limiter: type = importlib.import_module("cluster_against.memory").InMemoryRateLimiter
+    return importlib.import_module("moderation_against"), limiter
 
 
 def main() -> None:
@@ -295,7 +302,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="under a minute")
     parser.add_argument("--against", metavar="REV", help="also run REV's moderation, interleaved")
     args = parser.parse_args()
-    other = load_revision(args.against) if args.against else None
+    other, other_limiter = load_revision(args.against) if args.against else (None, None)
     runs = 3 if args.quick else 7
     counts = {SHORT_CHARS: 2000 if args.quick else 20_000, LONG_CHARS: 400 if args.quick else 4000}
     cpu = pin_to_one_cpu()
@@ -322,10 +329,14 @@ def main() -> None:
                     if other is not None:
                         other.checks.content._compiled.cache_clear()
                 if other is not None and run % 2:
-                    theirs.append(len(messages) / asyncio.run(run_pass(messages, other))[0])
+                    theirs.append(
+                        len(messages) / asyncio.run(run_pass(messages, other, other_limiter))[0]
+                    )
                 cpu_s, wall_s, outcomes = asyncio.run(run_pass(messages))
                 if other is not None and not run % 2:
-                    theirs.append(len(messages) / asyncio.run(run_pass(messages, other))[0])
+                    theirs.append(
+                        len(messages) / asyncio.run(run_pass(messages, other, other_limiter))[0]
+                    )
                 if run == 0:
                     if label == "long":
                         cold_long.append(len(messages) / cpu_s)
