@@ -100,14 +100,14 @@ def run_start(text: str, end: int, floor: int, extra: str, longest: int) -> int 
     lowest = max(floor, end - longest)
     while index > lowest:
         char = text[index - 1]
-        if not (is_word(char) or char in extra):
+        if not (char.isalnum() or char == "_" or char in extra):
             break
         index -= 1
     if index == end:
         return None
     if index > 0 and index == lowest:
         char = text[index - 1]
-        if is_word(char) or char in extra:
+        if char.isalnum() or char == "_" or char in extra:
             return None  # longer than allowed, or starting before the window
     return index
 

@@ -130,9 +130,11 @@ def _starts(visible: VisibleText, start: int, end: int) -> list[int] | None:
         index = lower.find("www.", index + 1, end)
     index = find(".", start, end)
     while index >= 0:
-        first = run_start(text, index, start, "-", 63)
-        if first is not None:
-            starts.append(first)
+        # A label or the top-level domain follows the dot: not the end of a sentence.
+        if index + 1 < end and text[index + 1].isalnum():
+            first = run_start(text, index, start, "-", 63)
+            if first is not None:
+                starts.append(first)
         index = find(".", index + 1, end)
     for word in _SPOKEN_DOTS:
         index = lower.find(word, start, end)
