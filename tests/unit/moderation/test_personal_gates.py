@@ -3,6 +3,8 @@
 * ``VisibleText`` searched every message for invisible characters; it now
   asks ``str.isprintable`` first (``_may_hide``), which must never say "none"
   for a text that holds one.
+* ``detect_personal_data`` returns at once for a screened message with no marked
+  word, no "@", no scheme and no bare domain (the general path's answer).
 * The personal-data gate looked for each street mark ("str.", "gasse",
   "straat"...) with its own ``bytes.find``; one Aho–Corasick pass now answers
   whether any is there.
@@ -12,9 +14,14 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from moderation.checks.personal_data import _STREET_MARK_SEARCH, _STREET_MARKS
+from moderation.checks.personal_data import (
+    _STREET_MARK_SEARCH,
+    _STREET_MARKS,
+    detect_personal_data,
+)
 from moderation.folding import fold
 from moderation.personal.visible import _INVISIBLE, VisibleText, _may_hide
+from moderation.text import NormalisedText
 
 
 def test_every_invisible_character_is_seen_alone_and_among_latin1_text() -> None:
@@ -63,3 +70,34 @@ def test_one_pass_finds_a_street_mark_when_the_finds_did(text: str) -> None:
     folded = fold(text)
     expected = any(folded.find(mark) >= 0 for mark in _STREET_MARKS)
     assert bool(_STREET_MARK_SEARCH.find_matches_as_indexes(folded)) == expected
+
+
+_LINKISH = st.one_of(
+    st.sampled_from(["@", "/", "://", ".", ".com", ".de", ".It", "www", "lily", " ", "x.y"]),
+    st.sampled_from(["https", "example", "mail", "é", "0", "5 ", "rue", "at", "dot"]),
+    st.text(alphabet="abc.:/@ ", max_size=6),
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_LINKISH, max_size=16).map("".join))
+def test_a_screened_message_without_marked_words_is_decided_as_by_the_general_path(
+    text: str,
+) -> None:
+    # The quick return for an empty mark set against the general path: a set of one
+    # word that is no gate word, no number and no "www" reads the same way there.
+    quick, general = NormalisedText(text), NormalisedText(text)
+    quick.marked_words = frozenset()
+    general.marked_words = frozenset({b"qqqq"})
+    assert detect_personal_data(quick) == detect_personal_data(general)
+
+
+def test_the_quick_return_still_sees_a_plain_address_a_scheme_and_a_domain() -> None:
+    for text, kind in (
+        ("write to lily.b@mail.fr now", "email"),
+        ("see https://x.org/a", "link"),
+        ("look at example.org", "link"),
+    ):
+        screened = NormalisedText(text)
+        screened.marked_words = frozenset()
+        assert [item.kind.value for item in detect_personal_data(screened)] == [kind], text
