@@ -8,6 +8,10 @@
   and emptied between tests.
 - ``app_client`` is the real ``build_app(settings)`` behind aiohttp's test
   client, with a ``FakeClock`` so tests can move time.
+- After every test, aiohttp's cache of built middleware chains is emptied
+  and Engine.IO's list of connected clients loses the closed ones
+  (``_forget_apps``): both kept applications alive, each with its whole
+  service graph.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import aiohttp.web_app
+import engineio.base_client
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -40,6 +46,29 @@ FAST_HASHING = {
     "argon2_parallelism": 1,
     "hash_concurrency": 4,
 }
+
+
+@pytest.fixture(autouse=True)
+def _forget_apps() -> Iterator[None]:
+    """Let each test's applications be freed when it ends.
+
+    aiohttp caches each route's middleware chain by ``(handler, apps)`` in a
+    module-level LRU of 1,024 entries, so every app a test served stayed
+    alive with its services, databases and rooms: the suite's heap grew past
+    1.4 GB, and a full garbage collection then stalled the event loop for
+    seconds, long enough for a join to time out (seen twice in full runs).
+    One application per process, as a server has, never fills it.
+
+    Engine.IO's module-level ``connected_clients`` (for its Ctrl-C handler)
+    kept some clients the server had closed, and through them their test's
+    app; those that are no longer connected are dropped from it.
+    """
+    yield
+    cache = getattr(aiohttp.web_app, "_cached_build_middleware", None)
+    if cache is not None:
+        cache.cache_clear()
+    clients = engineio.base_client.connected_clients
+    clients[:] = [c for c in clients if getattr(c, "state", None) == "connected"]
 
 
 @pytest.fixture
