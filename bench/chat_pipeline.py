@@ -24,7 +24,10 @@ figures come from a first pass with fresh caches (the per-word memo empty),
 the others from the following passes. ``calibration_loop_us`` (before and
 after) is the CPU time of a fixed pure-Python loop, so that runs on machines
 of different speed, or under different load, can be compared; the one-minute
-load average is recorded beside it.
+load average is recorded beside it. The same loop runs before every timed pass
+(about 10 ms, outside the timing): ``calibration_loop_us_{short,long}_{lang}``
+is its median over that figure's passes, because a shared host's core speed
+moves within a run, and a figure measured while it was slow reads low.
 
 ``--against REV`` compares with the ``moderation`` package of another git
 revision in the same process: REV's package is exported to a temporary
@@ -322,8 +325,14 @@ def main() -> None:
             walls: list[float] = []
             theirs: list[float] = []
             outcomes: dict[str, int] = {}
+            speeds: list[float] = []
             for run in range(runs + 1):
                 messages = make_messages(language, length, counts[length], seed=run)
+                if run:
+                    # The core's speed just before this pass: it moves within a run
+                    # (460 -> 800 us, and back, between passes a second apart), and
+                    # the minimum of the 16 figures is set by whichever ran while slow.
+                    speeds.append(calibration_us())
                 if run == 0:
                     content._compiled.cache_clear()  # a cold pass: fresh matcher and memo
                     if other is not None:
@@ -358,9 +367,12 @@ def main() -> None:
             wall_ratio.append(statistics.median(walls) / rate)
             figures[f"messages_per_s_{label}_{language}"] = round(rate)
             figures[f"wall_messages_per_s_{label}_{language}"] = round(statistics.median(walls))
+            figures[f"calibration_loop_us_{label}_{language}"] = round(statistics.median(speeds))
             progress(
                 f"{language} {label:5s} {rate:9.0f} msg/s (cpu)  "
-                f"{statistics.median(walls):9.0f} msg/s (wall)  outcomes {outcomes}"
+                f"{statistics.median(walls):9.0f} msg/s (wall)  "
+                f"calibration {statistics.median(speeds):4.0f} us "
+                f"({min(speeds):.0f}-{max(speeds):.0f})  outcomes {outcomes}"
             )
     minimum = min(per_language)
     if ratios_long:
