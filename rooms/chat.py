@@ -45,9 +45,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from cluster import Commit
+from cluster import Commit, NewEvent
 from protocol.errors import CodedError, Forbidden, NotFound, Unavailable
-from protocol.events.chat import ChatChannel, ChatMessagePosted
+from protocol.events.chat import ChatChannel, ChatMessagePosted, posted_body
 from protocol.ids import MessageId, ProjectId, RoomId
 
 from .actors import RoomActor, require_present
@@ -59,7 +59,6 @@ from .gate import (
     ChatOutcome,
     Notice,
     Screened,
-    posting,
     route_for,
 )
 from .kernel import MAX_ATTEMPTS, Change, Outgoing, RoomKernel
@@ -143,23 +142,29 @@ class ChatChange(Generic[T]):
     """Marks to keep in the session's state, in the same commit as the notices."""
 
 
-def _posted(screened: Screened) -> list[Notice]:
+def _posted(screened: Screened) -> list[NewEvent]:
+    """The copies of the message's ``chat.message_posted``, as the log takes them.
+
+    Its body is written once for every copy (``protocol.events.chat.posted_body``:
+    the text of ``ChatMessagePosted``'s serialiser, without building the model).
+    """
     draft = screened.draft
     route = draft.route
-    return posting(
-        route,
-        ChatMessagePosted(
-            message_id=draft.message_id,
-            participant_id=draft.participant_id,
-            text=draft.text,
-            sent_at=draft.sent_at,
-            group_id=route.group_id,
-            client_msg_id=draft.client_msg_id,
-            channel=route.channel,
-            to_participant_id=route.peer_participant_id,
-            links_allowed=screened.links_allowed,
-        ),
+    body = posted_body(
+        message_id=draft.message_id,
+        participant_id=draft.participant_id,
+        text=draft.text,
+        sent_at=draft.sent_at,
+        group_id=route.group_id,
+        client_msg_id=draft.client_msg_id,
+        channel=route.channel,
+        to_participant_id=route.peer_participant_id,
+        links_allowed=screened.links_allowed,
     )
+    return [NewEvent(audience, _POSTED, body) for audience in route.audiences()]
+
+
+_POSTED = ChatMessagePosted.name
 
 
 class ChatService:
@@ -265,15 +270,15 @@ class ChatService:
                         return screened.duplicate
                 elif screened.draft.route != draft.route:
                     raise Unavailable("the room changed while sending; send again")
-                notices = list(screened.notices)
+                events = [Outgoing(n.audience, n.event).encode() for n in screened.notices]
                 if not screened.is_held:
-                    notices = _posted(screened) + notices
+                    events = _posted(screened) + events
                 expect = {META: meta_text, names[1]: participant_text, CHAT_FIELD: policy}
                 seqs = await state.commit(
                     actor.room_id,
                     Commit(
                         expect_fields=expect,
-                        events=[Outgoing(n.audience, n.event).encode() for n in notices],
+                        events=events,
                     ),
                 )
                 if seqs is not None:
