@@ -56,9 +56,10 @@ def sender_role(role: RoomRole) -> SenderRole:
     Observers (a visiting parent, a head teacher) cannot moderate the room,
     so nothing lets them skip the checks a pupil goes through.
     """
-    if role in (RoomRole.HOST, RoomRole.CO_TEACHER):
-        return SenderRole.TEACHER
-    return SenderRole.PUPIL
+    return SenderRole.TEACHER if role in _TEACHER_ROLES else SenderRole.PUPIL
+
+
+_TEACHER_ROLES = (RoomRole.HOST, RoomRole.CO_TEACHER)
 
 
 @dataclass(frozen=True, slots=True)

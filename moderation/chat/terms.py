@@ -79,6 +79,15 @@ class ProjectTerms:
         self._reading: dict[ProjectId, asyncio.Future[frozenset[Term] | None]] = {}
         """The read in flight per project; its result None: its reader was cancelled."""
 
+    def cached(self, project_id: ProjectId) -> frozenset[Term] | None:
+        """The project's words if this node's cache holds them fresh (None: read
+        them with ``for_project``): every message asks, so the answer that
+        needs no read is given without a coroutine."""
+        cached = self._cache.get(project_id)
+        if cached is None or self._clock.monotonic() - cached[0] >= self._settings.terms_cache_s:
+            return None
+        return cached[1]
+
     async def for_project(self, project_id: ProjectId) -> frozenset[Term]:
         """The project's words, from this node's cache when fresh enough.
 
@@ -87,12 +96,9 @@ class ProjectTerms:
                 message that awaited the same read).
         """
         while True:
-            cached = self._cache.get(project_id)
-            if (
-                cached is not None
-                and self._clock.monotonic() - cached[0] < self._settings.terms_cache_s
-            ):
-                return cached[1]
+            cached = self.cached(project_id)
+            if cached is not None:
+                return cached
             reading = self._reading.get(project_id)
             if reading is None:
                 return await self._refresh(project_id)

@@ -250,3 +250,22 @@ async def test_a_word_added_while_the_words_are_read_holds_from_the_next_message
     with pytest.raises(MessageRejected):
         await rooms.services.chat.send(kid.actor, "zorglub again", None)
     assert held_reads.reads == 2
+
+
+async def test_cached_answers_only_fresh_words_without_a_read(
+    terms: ProjectTerms, repo: CountingRepository, clock: FakeClock
+) -> None:
+    """``cached`` (the gate asks it first on every message) never reads, and
+    never gives a missing or expired list: ``for_project`` reads those."""
+    assert terms.cached(PROJECT) is None
+    assert repo.reads == 0
+    first = await released(repo, messages(terms, 1))
+    assert terms.cached(PROJECT) is first[0]
+    clock.advance(CACHE_S - 0.5)
+    assert terms.cached(PROJECT) is first[0]
+    clock.advance(0.5)
+    assert terms.cached(PROJECT) is None  # expired exactly at terms_cache_s, as for_project
+    assert repo.reads == 1
+    await released(repo, messages(terms, 1))
+    assert repo.reads == 2
+    assert terms.cached(PROJECT) == BLOCKED
