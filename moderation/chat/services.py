@@ -72,6 +72,8 @@ class ChatModeration:
     transcripts: Transcripts
     retention: ChatRetention
     project_queue: ProjectQueue
+    writer: ChatWriter
+    """The chat's store (the realtime layer lets a turn's rows share a commit: ``share_turns``)."""
 
 
 def build_moderation_gates(
@@ -128,4 +130,5 @@ def build_chat_moderation(
         transcripts=Transcripts(db=db, rooms=rooms),
         retention=ChatRetention(db=db, clock=clock, limiter=limiter, settings=settings),
         project_queue=ProjectQueue(db=db, directory=directory, clock=clock),
+        writer=gates.writer,
     )

@@ -106,6 +106,8 @@ class FrameBatch:
     def __init__(self, schedule: Callable[[Callable[[], None]], object] | None = None) -> None:
         self._schedule = schedule
         self._holding: list[SocketOutbox] = []
+        self._before_write: list[Callable[[], None]] = []
+        """Run before any frame leaves (``before_writes``)."""
         self.writes = 0
         """Direct writes to transports (one per socket and turn that held frames)."""
         self.frames = 0
@@ -118,8 +120,26 @@ class FrameBatch:
             schedule = self._schedule or asyncio.get_running_loop().call_soon
             schedule(self.flush)
 
+    def before_writes(self, hook: Callable[[], None]) -> Callable[[], None]:
+        """Run ``hook`` before this server's sockets write anything: before each
+        flush of held frames, and before a socket's writer task takes a queued
+        packet. The chat's store commits the rows of the loop's turn there, so
+        that no frame leaves the process before the messages it carries are
+        stored (``storage.chat_batches.ChatBatches.share_turns``). ``hook``
+        must not raise. Returns what removes it.
+        """
+        self._before_write.append(hook)
+        return lambda: self._before_write.remove(hook)
+
+    def ready_to_write(self) -> None:
+        """Run the ``before_writes`` hooks (a socket is about to write)."""
+        for hook in self._before_write:
+            hook()
+
     def flush(self) -> None:
         """Write every held frame (each socket's in order, one write per socket)."""
+        if self._before_write:
+            self.ready_to_write()
         holding, self._holding = self._holding, []
         for outbox in holding:
             outbox.flush()
@@ -240,7 +260,9 @@ class SocketOutbox(asyncio.Queue[Any]):
 
     def _get(self) -> Any:
         # The writer task takes a packet; it stays ahead until ``written``,
-        # except the end-of-session marker, which is never written.
+        # except the end-of-session marker, which is never written. What the
+        # packet may carry is stored first (``FrameBatch.before_writes``).
+        self._batch.ready_to_write()
         item = super()._get()
         if item is None:
             self._ahead -= 1

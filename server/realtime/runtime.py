@@ -66,9 +66,13 @@ class Realtime:
         origins = list(settings.http.cors_origins)
         if settings.http.public_url:
             origins.append(settings.http.public_url.rstrip("/"))
+        redis_url = settings.redis_url()
+        self._single_node = redis_url is None
+        """Every frame of this node's messages leaves through its own engine
+        (no Redis bus): the chat's store may share a commit per turn."""
         self.sio = build_socket_server(
             self.settings,
-            redis_url=settings.redis_url(),
+            redis_url=redis_url,
             namespace=settings.redis.namespace,
             cors_origins=origins or None,
         )
@@ -253,6 +257,12 @@ class Realtime:
         """Serve sockets and run the background loops until the block exits."""
         self._services = services
         self._epochs = AccountEpochs(services.db)
+        unhook = (
+            # A turn's chat rows are committed before any socket writes.
+            services.moderation.writer.share_turns(self.sio.eio.batch.before_writes)
+            if self._single_node
+            else None
+        )
         await self._beat()
         async with AsyncExitStack() as stack:
             feed = await stack.enter_async_context(services.cluster.event_log.subscribe())
@@ -275,6 +285,8 @@ class Realtime:
                 for task in pending:
                     task.cancel()
                 await asyncio.wait(pending)
+                if unhook is not None:
+                    unhook()
                 self._services = None
 
     async def _revocations(self, subscription: Any) -> None:

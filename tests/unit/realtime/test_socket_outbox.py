@@ -403,3 +403,34 @@ def test_send_now_declines_what_the_engines_send_must_handle(case: str) -> None:
         return
     assert declined
     assert box.qsize() == before and transport.frames == []
+
+
+async def test_the_before_writes_hooks_run_before_held_frames_are_written() -> None:
+    batch = FrameBatch()
+    box, transport, _ = attached(batch=batch)
+    seen: list[int] = []
+    remove = batch.before_writes(lambda: seen.append(len(transport.frames)))
+    box.put_nowait(numbered(0))
+    box.put_nowait(numbered(1))
+    assert seen == []  # nothing runs before the turn's end
+    await asyncio.sleep(0)
+    assert seen == [0] and len(transport.frames) == 1  # once, before the turn's write
+    remove()
+    box.put_nowait(numbered(2))
+    await asyncio.sleep(0)
+    assert seen == [0]
+    transport.frames = [*split(transport.frames[0]), transport.frames[1]]
+    assert numbers(transport) == [0, 1, 2]
+
+
+def test_the_before_writes_hooks_run_before_the_writer_takes_a_queued_packet() -> None:
+    batch = FrameBatch(at_once)
+    box, transport, _ = attached(direct=False, batch=batch)
+    seen: list[int] = []
+    batch.before_writes(lambda: seen.append(box.qsize()))
+    box.put_nowait(numbered(0))
+    box.put_nowait(numbered(1))
+    assert seen == []  # queued: nothing leaves yet
+    drain(box, transport)
+    assert seen == [2, 1]  # before each packet was taken
+    assert numbers(transport) == [0, 1]

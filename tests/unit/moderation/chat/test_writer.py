@@ -336,3 +336,221 @@ async def test_after_a_locked_file_the_loop_stores_inline_again(sender_db: Datab
     assert stored_first is not None and stored is not None
     assert stored == await row_ids(sender_db, [freed])
     assert await row_ids(sender_db, [locked]) == [None]
+
+
+# -- rows of one turn of the loop sharing a commit (``ChatBatches.share_turns``)
+
+
+def visible(db: Database, news: Sequence[NewChatMessage]) -> list[bool]:
+    """Whether another connection to the file sees each of ``news`` (committed)."""
+    path = db.engine.url.database
+    assert path is not None
+    other = sqlite3.connect(path)
+    try:
+        return [
+            other.execute(
+                "SELECT 1 FROM chat_messages WHERE message_id = ?", (new.message_id,)
+            ).fetchone()
+            is not None
+            for new in news
+        ]
+    finally:
+        other.close()
+
+
+async def test_rows_of_one_turn_share_one_commit_that_nobody_waits_for(
+    sender_db: Database,
+) -> None:
+    batches = ChatBatches(sender_db)
+    scheduled: list[Callable[[], None]] = []
+    assert batches.share_turns(schedule=scheduled.append)
+    turn = [chat_row() for _ in range(3)]
+    try:
+        ids = [batches.add_now([row]) for row in turn]  # each at once, as in autocommit
+        assert len(scheduled) == 1  # the turn's first row scheduled its commit
+        assert visible(sender_db, turn) == [False] * 3  # nobody else sees them yet
+        scheduled[0]()  # the loop's next turn
+        assert visible(sender_db, turn) == [True] * 3
+        assert ids == [[i] for i in await row_ids(sender_db, turn)]
+        later = chat_row()
+        batches.add_now([later])
+        assert len(scheduled) == 2  # a new turn, a new commit
+        batches.commit_turn()  # a socket is about to write: committed at once
+        assert visible(sender_db, [later]) == [True]
+        scheduled[1]()  # then the scheduled commit has nothing left
+    finally:
+        batches.close()
+    assert await stored_ids(sender_db, [r.message_id for r in [*turn, later]]) == [
+        r.message_id for r in [*turn, later]
+    ]
+
+
+async def test_a_repeat_in_a_turn_fails_alone_and_the_turn_is_committed_for_its_reader(
+    sender_db: Database,
+) -> None:
+    """A repeated ``client_msg_id`` is refused alone; the turn's other rows stay and are
+    committed at once, so that the gate's reader (another connection) finds the first."""
+    batches = ChatBatches(sender_db)
+    scheduled: list[Callable[[], None]] = []
+    batches.share_turns(schedule=scheduled.append)
+    first, other, repeat = (
+        chat_row(client_msg_id="c-1"),
+        chat_row(client_msg_id="c-2"),
+        chat_row(client_msg_id="c-1"),
+    )
+    try:
+        batches.add_now([first])
+        batches.add_now([other])
+        with pytest.raises(DuplicateKey):
+            batches.add_now([repeat])
+        assert visible(sender_db, [first, other, repeat]) == [True, True, False]
+        after = chat_row(client_msg_id="c-3")
+        batches.add_now([after])  # the next row opens the next turn
+        assert visible(sender_db, [after]) == [False]
+        for commit in scheduled:
+            commit()
+        assert visible(sender_db, [after]) == [True]
+        with pytest.raises(DuplicateKey):  # a turn's first row refused leaves nothing open
+            batches.add_now([chat_row(client_msg_id="c-3")])
+        assert not batches._turn
+    finally:
+        batches.close()
+
+
+async def test_a_failed_turn_commit_is_stored_again_with_the_same_ids(
+    sender_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches = ChatBatches(sender_db)
+    scheduled: list[Callable[[], None]] = []
+    lost: list[list[str]] = []
+    batches.share_turns(schedule=scheduled.append, on_lost=lost.append)
+    turn = [chat_row(), chat_row(status="held")]
+    real = ChatBatches._commit
+    failures = iter([True])
+
+    def commit_once_failing(self: ChatBatches, conn: sqlite3.Connection) -> None:
+        if next(failures, False):
+            conn.rollback()  # as SQLite does after an I/O error at COMMIT
+            raise sqlite3.OperationalError("disk I/O error")
+        real(self, conn)
+
+    monkeypatch.setattr(ChatBatches, "_commit", commit_once_failing)
+    try:
+        ids = [batches.add_now([row]) for row in turn]
+        scheduled[0]()
+        assert lost == []
+        assert ids == [[i] for i in await row_ids(sender_db, turn)]
+    finally:
+        batches.close()
+
+
+async def test_a_turn_that_cannot_be_stored_is_reported_lost_before_anything_is_written(
+    sender_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its commit and the retry fail: ``on_lost`` gets the turn's message ids (by
+    default the process stops there); nothing of it is stored; the next turn is."""
+    batches = ChatBatches(sender_db)
+    scheduled: list[Callable[[], None]] = []
+    lost: list[list[str]] = []
+    batches.share_turns(schedule=scheduled.append, on_lost=lost.append)
+    real = ChatBatches._commit
+
+    def failing(self: ChatBatches, conn: sqlite3.Connection) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    turn = [chat_row(), chat_row()]
+    try:
+        for row in turn:
+            batches.add_now([row])
+        monkeypatch.setattr(ChatBatches, "_commit", failing)
+        batches.commit_turn()
+        assert lost == [[r.message_id for r in turn]]
+        monkeypatch.setattr(ChatBatches, "_commit", real)
+        later = chat_row()
+        batches.add_now([later])
+        batches.commit_turn()
+    finally:
+        batches.close()
+    assert visible(sender_db, [*turn, later]) == [False, False, True]
+
+
+async def test_a_locked_file_at_a_turns_first_row_takes_the_patient_path(
+    sender_db: Database,
+) -> None:
+    batches = ChatBatches(sender_db)
+    batches.share_turns(schedule=lambda _: None)
+    path = sender_db.engine.url.database
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    row = chat_row()
+    try:
+        assert batches.add_now([row]) is None  # nothing open, nothing waited for
+        assert not batches._turn
+        adding = asyncio.create_task(batches.add([row]))
+        await asyncio.sleep(0.05)
+        assert not adding.done()  # the thread waits for the lock
+        other.execute("COMMIT")
+        assert await adding == await row_ids(sender_db, [row])
+    finally:
+        other.close()
+        batches.close()
+
+
+@pytest.mark.parametrize("frame_first", [True, False])
+async def test_a_turns_rows_are_committed_before_the_engine_writes_a_frame(
+    sender_db: Database, writers: Writers, frame_first: bool
+) -> None:
+    """Through the writer and the engine's hook: the sender's store returns in its turn,
+    and when the turn's frames reach the transport, the row is already committed
+    (whether the flush or the commit was scheduled first)."""
+    from server.realtime.engine import FrameBatch, SocketOutbox, text_frame
+
+    writer = writers()
+    batch = FrameBatch()
+    assert writer.share_turns(batch.before_writes) is not None
+    row = chat_row()
+    seen: list[bool] = []
+
+    class Transport:
+        def write(self, data: bytes) -> None:
+            seen.append(visible(sender_db, [row])[0])
+
+        def is_closing(self) -> bool:
+            return False
+
+        def get_write_buffer_size(self) -> int:
+            return 0
+
+    box = SocketOutbox(
+        max_buffered_bytes=1 << 20, max_queued_packets=10, on_overflow=lambda: None, batch=batch
+    )
+    box.attach(Transport(), direct=True)  # type: ignore[arg-type]
+    frame = text_frame('42["chat.message_posted"]')
+    if frame_first:  # the flush runs before the turn's own commit: the hook commits
+        box.send_frame(frame, None)  # type: ignore[arg-type]
+    await writer.store(row)  # inline: no await suspends
+    box.send_frame(frame, None)  # type: ignore[arg-type]
+    assert visible(sender_db, [row]) == [False]
+    await asyncio.sleep(0)
+    assert seen == [True]  # one write (both frames), after the commit
+
+
+def test_a_lost_turn_stops_the_process_at_once_by_default() -> None:
+    """``stop_now``: the process exits with ``EXIT_STORE_LOST`` right there (nothing
+    after it runs: no frame of the turn can be written), logging only ids."""
+    import subprocess
+    import sys
+
+    from storage.chat_batches import EXIT_STORE_LOST
+
+    code = (
+        "from storage.chat_batches import stop_now\n"
+        "stop_now(['m-1', 'm-2'])\n"
+        "print('still running')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == EXIT_STORE_LOST
+    assert "still running" not in done.stdout
