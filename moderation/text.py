@@ -228,6 +228,16 @@ class NormalisedText:
             self._has_spaced = _SPACED_SIGN.search(shape) is not None
         return self._has_spaced
 
+    def rule_out_spaced_letters(self) -> None:
+        """Record that ``has_spaced_letters`` is false, without its two C passes.
+
+        For the content filter's screen, which has a key for every two one-character
+        words in a row (" f u ", " f  u "...) and looks for a third after each: three
+        in a row hold such a pair, so a text on which no pair was followed by a third
+        has none (``moderation.checks.content``).
+        """
+        self._has_spaced = False
+
     @property
     def has_digits(self) -> bool:
         """Whether any word holds a digit."""

@@ -35,10 +35,11 @@ afterwards. Its keys are every exact term, every stem, every phrase of up to
 ``MAX_KEYED_PHRASE_WORDS`` words (with one to three spaces between words),
 three of any letter in a row (a stretched word), the digits, "www", the
 personal-data gate words (``moderation.personal.vocabulary``), the anchors of
-longer phrases and four spaces in a row (a separator wider than the phrase
-keys cover). A clean message has no hit, or only gate words: then
-only two whole-text questions are left (spaced-out letters, leet symbols),
-each one C pass, and the gate words found are left on the text
+longer phrases, four spaces in a row (a separator wider than the phrase
+keys cover) and every two one-character words in a row (which spelled-out
+letters hold). A clean message has no hit, or only gate words: then
+only one whole-text question is left (leet symbols; spaced-out letters too
+when two one-character words were seen), and the gate words found are left on the text
 (``NormalisedText.marked_words``) for the personal-data detector. A listed
 word or phrase: the findings are read off the hits (``_scan_hits``: each hit's
 word looked up, each phrase key's terms, long phrases searched), or, when a word
@@ -154,6 +155,11 @@ _EXACT = 128
 _WIDE = 16
 """Screen flag: four spaces in a row, a separator no phrase key covers: the word path
 decides (it looks for every anchor's phrases)."""
+_PAIR = 256
+"""Screen flag: two one-character words in a row (" f u ", " f   u "), which spelled-out
+letters ("f u c k", "f.u.c.k") hold: a text with no such hit, or none that a third
+one-character word follows (``_THIRD_LETTER``), has none
+(``NormalisedText.rule_out_spaced_letters``), and skips their search."""
 
 
 class _Screen:
@@ -175,7 +181,7 @@ class _Screen:
     cheaply sends the message down the word path.
     """
 
-    __slots__ = ("automaton", "flags", "phrase_terms", "phrases", "words")
+    __slots__ = ("automaton", "flags", "has_pairs", "phrase_terms", "phrases", "words")
 
     def __init__(
         self,
@@ -211,6 +217,14 @@ class _Screen:
             for word in gate_words:
                 add(b" " + word + b" ", _GATE, word)
             add(_WIDE_GAP, _WIDE)
+            # Every two one-character words with the gaps ``_SPACED_SIGN`` allows (one
+            # to three non-word bytes): 37 * 37 * 3 keys, hits only in rare texts.
+            for first in WORD_BYTES:
+                for second in WORD_BYTES:
+                    for gap in _KEYED_GAPS:
+                        add(bytes((32, first)) + gap + bytes((second, 32)), _PAIR)
+        self.has_pairs = gate_words is not None
+        """Whether ``_PAIR`` keys are in this screen (the lists' screen has them)."""
         searched: dict[bytes, list[tuple[re.Pattern[bytes], Term]]] = {}
         for anchor, entries in phrases.items():
             for phrase, term in entries:
@@ -237,6 +251,9 @@ class _Screen:
 MAX_KEYED_PHRASE_WORDS = 5
 """Phrases up to this many words are screen keys, once for each separator width."""
 _KEYED_GAPS = (b" ", b"  ", b"   ")
+_THIRD_LETTER = re.compile(rb" {0,2}[^ ] ")
+"""After a ``_PAIR`` key (which ends with a space): a third one-character word, as
+``text._SPACED_SIGN`` counts them (``padded`` holds only word bytes and spaces)."""
 """Separator widths a phrase key covers: one to three non-word characters."""
 _WIDE_GAP = b"    "
 
@@ -380,12 +397,22 @@ class ContentMatcher:
             if seen is not None:
                 seen.append(hits)  # for ``_scan_hits``, which reads them again
             if not hits:
+                if screen.has_pairs:
+                    text.rule_out_spaced_letters()
                 continue
             flags = screen.flags
             anchors: list[bytes] = []
             term_end = 0
+            spelled = False
             for index, _, end in hits:
                 flag = flags[index]
+                if flag & _PAIR:
+                    # Two one-character words ("é a" in Portuguese, "y a" in French):
+                    # spelled-out letters only if a third follows within three bytes.
+                    if not spelled and _THIRD_LETTER.match(padded, end) is not None:
+                        spelled = True
+                    if flag == _PAIR:
+                        continue
                 if flag & _FOUND:
                     return _SEEN_TERM
                 if flag & _WIDE:
@@ -418,6 +445,8 @@ class ContentMatcher:
                 if flag & _ANCHOR and word not in marked:
                     anchors.append(word)
                 marked.add(word)
+            if screen.has_pairs and not spelled:
+                text.rule_out_spaced_letters()  # no three one-character words in a row
             for anchor in anchors:
                 for search, _ in screen.phrases[anchor]:
                     if search.search(padded) is not None:

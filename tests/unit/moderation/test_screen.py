@@ -11,10 +11,13 @@ it finds on an unscreened one.
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from moderation import LANGUAGES, detect_personal_data, normalise
 from moderation.checks.content import (
+    _PAIR,
     MAX_KEYED_PHRASE_WORDS,
     ContentCheck,
     ContentMatch,
@@ -25,6 +28,7 @@ from moderation.checks.content import (
 from moderation.personal.vocabulary import GATE_WORDS, TLDS
 from moderation.pipeline import CheckContext, Submission
 from moderation.policy import RoomPolicy, SenderRole
+from moderation.text import WORD_BYTES
 from moderation.wordlists import Category, Severity, Term, load_wordlist
 from protocol.ids import ParticipantId, RoomId
 
@@ -230,3 +234,50 @@ def test_a_listed_word_beside_personal_data_leaves_its_gate_words_marked() -> No
         found = detect_personal_data(screened)
         assert found, text
         assert found == detect_personal_data(normalise(text)), text
+
+
+_SPACED_SIGN_OLD = re.compile(rb" a  {0,2}a  {0,2}a ")
+_WORD_SHAPE_OLD = bytes(ord("a") if byte in WORD_BYTES else ord(" ") for byte in range(256))
+
+
+def _has_spaced_letters_old(text: str) -> bool:
+    """The reference: three one-character words in a row, searched on the word shape."""
+    shape = normalise(text).padded.translate(_WORD_SHAPE_OLD)
+    return _SPACED_SIGN_OLD.search(shape) is not None
+
+
+_LETTER_PARTS = st.sampled_from(
+    ["f", "u", "c", "k", "a", "y", "1", "2", "é", "ł", "ф", "Ｆ", "ab", "il", "cd", "\u200b",
+     " ", " ", "  ", "   ", "    ", ".", "-", "_", "’", ", ", "\n", "!", "$", "*", "ß"]
+)  # fmt: skip
+SPACED_TEXTS = st.lists(_LETTER_PARTS, max_size=24).map("".join)
+"""Texts dense in one-character words and separators of every width."""
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(SPACED_TEXTS, TEXTS))
+def test_the_screen_rules_out_spaced_letters_only_where_there_are_none(text: str) -> None:
+    """A text the screen clears of two one-character words in a row has no spelled-out
+    word; every other answer is the whole search's."""
+    screened = normalise(text)
+    MATCHER.scan(screened)
+    assert screened.has_spaced_letters == _has_spaced_letters_old(text)
+
+
+def test_pair_keys_cover_every_one_character_word_and_gap() -> None:
+    screen = MATCHER.screens[0]
+    for text in ("f u c k", "f.u.c.k", "f - u - c - k", "1 2 3", "x\u200b y z", "é ł ф"):
+        hits = screen.automaton.find_matches_as_indexes(normalise(text).padded, overlapping=True)
+        assert any(screen.flags[index] & _PAIR for index, _, _ in hits), text
+        screened = normalise(text)
+        MATCHER.scan(screened)
+        assert screened.has_spaced_letters, text
+    for text in ("é a o", "x y   z", "il y a b"):
+        screened = normalise(text)
+        MATCHER.scan(screened)
+        assert screened.has_spaced_letters, text
+    for text in ("il y a une classe", "Qual é a tua comida?", "f    u    c    k", "ab cd ef"):
+        screened = normalise(text)
+        MATCHER.scan(screened)
+        assert screened._has_spaced is False, text  # ruled out by the screen, not searched
+        assert not _has_spaced_letters_old(text), text
