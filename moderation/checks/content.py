@@ -251,10 +251,10 @@ class _Screen:
 MAX_KEYED_PHRASE_WORDS = 5
 """Phrases up to this many words are screen keys, once for each separator width."""
 _KEYED_GAPS = (b" ", b"  ", b"   ")
+"""Separator widths a phrase key covers: one to three non-word characters."""
 _THIRD_LETTER = re.compile(rb" {0,2}[^ ] ")
 """After a ``_PAIR`` key (which ends with a space): a third one-character word, as
 ``text._SPACED_SIGN`` counts them (``padded`` holds only word bytes and spaces)."""
-"""Separator widths a phrase key covers: one to three non-word characters."""
 _WIDE_GAP = b"    "
 
 
