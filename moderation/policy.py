@@ -50,6 +50,10 @@ class SenderRole(StrEnum):
     TEACHER = "teacher"
 
 
+_TEACHER_ROLES = (RoomRole.HOST, RoomRole.CO_TEACHER)
+"""The room roles that moderate, and so write as teachers."""
+
+
 def sender_role(role: RoomRole) -> SenderRole:
     """Hosts and co-teachers are teachers; pupils and observers are checked as pupils.
 
@@ -57,9 +61,6 @@ def sender_role(role: RoomRole) -> SenderRole:
     so nothing lets them skip the checks a pupil goes through.
     """
     return SenderRole.TEACHER if role in _TEACHER_ROLES else SenderRole.PUPIL
-
-
-_TEACHER_ROLES = (RoomRole.HOST, RoomRole.CO_TEACHER)
 
 
 @dataclass(frozen=True, slots=True)

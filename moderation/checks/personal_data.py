@@ -97,19 +97,19 @@ def detect_personal_data(
     # Screened by the content filter: only its marked words can be gate words or
     # hold a digit or "www" (see NormalisedText.marked_words).
     marked = text.marked_words
+    has_at = b"@" in folded
     # Most messages: no gate word, digit or "www" at all (an empty mark set), so only
     # a plain "@", a scheme or a bare domain can open a detector (the general path
     # below gives the same answer, after some forty more steps).
     if (
         marked is not None
         and not marked
-        and folded.find(b"@") < 0
-        and (folded.find(b"/") < 0 or folded.find(b"://") < 0)
+        and not has_at
+        and b"://" not in folded
         and _DOT_TLD.search(folded) is None
     ):
         return ()
     gate_words = _GATE_WORDS.intersection(text.words if marked is None else marked)
-    has_at = folded.find(b"@") >= 0
     if marked is None:
         has_digit, has_www = True, folded.find(b"www") >= 0
     elif marked:
