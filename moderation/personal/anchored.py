@@ -42,10 +42,11 @@ __all__ = [
 
 
 def aligned_lower(lowered: str, length: int) -> str | None:
-    """``lowered`` (``text.lower()``) aligned with ``text``, or ``None``.
+    """``lowered`` (``text`` lower-cased) aligned with ``text``, or ``None``.
 
-    ``None`` when lower-casing changed the length ("İ" becomes two
-    characters): offsets would not match, so callers read the whole window.
+    ``None`` when ``lowered`` is not as long as ``text``: offsets would not
+    match, so callers read the whole window. ``VisibleText.lower`` is always as
+    long (it keeps one character for "İ", see ``visible.same_length_lower``).
     """
     if len(lowered) != length:
         return None

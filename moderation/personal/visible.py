@@ -13,7 +13,7 @@ from collections.abc import Collection
 from ..folding import is_latin1
 from .anchored import aligned_lower
 
-__all__ = ["VisibleText", "find_all", "merge", "windows", "word_windows"]
+__all__ = ["VisibleText", "find_all", "merge", "same_length_lower", "windows", "word_windows"]
 
 # Format characters that render as nothing: zero-width space and joiners, bidi
 # marks, embeddings, overrides and isolates, word joiner and invisible
@@ -71,10 +71,17 @@ class VisibleText:
 
     @property
     def lower(self) -> str:
-        """``text.lower()``, computed once for every detector (8 µs for 1,000 accented
-        characters: each detector lowered the text again)."""
+        """``text`` lower-cased at the same offsets, computed once for every detector.
+
+        ``text.lower()`` (8 µs for 1,000 accented characters: each detector lowered
+        the text again), except where that changes the length (``same_length_lower``):
+        the detectors read windows of ``text`` around the offsets of words found here.
+        """
         if self._lower is None:
-            self._lower = self.text.lower()
+            lowered = self.text.lower()
+            if len(lowered) != len(self.text):
+                lowered = same_length_lower(self.text)
+            self._lower = lowered
         return self._lower
 
     @property
@@ -101,6 +108,21 @@ class VisibleText:
             else:
                 high = middle
         return index + low
+
+
+def same_length_lower(text: str) -> str:
+    """``text.lower()`` with one character for each of ``text``'s.
+
+    "İ".lower() is "i" and a combining dot (the only such letter in Unicode 14, Python 3.11's):
+    each one moved every later offset of ``text.lower()`` one place to the right,
+    and windows read around a word found there (sixty "İ" before "www.") missed it.
+    A letter that lowers to several characters keeps the first, its simple lower
+    case ("i", as ``re.IGNORECASE`` reads "İ"). The slow path of ``VisibleText.lower``.
+    """
+    lowered = text.replace("\u0130", "i").lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join([char.lower()[0] for char in text])
 
 
 def windows(positions: list[int], before: int, after: int, length: int) -> list[tuple[int, int]]:
@@ -141,10 +163,11 @@ def word_windows(
 
     Falls back to the whole text when none is found (a spelling the fold
     changed, "małpa" for "malpa"), so a gate that opened is never wasted.
-    ``lowered`` is ``text.lower()`` when the caller has it.
+    ``lowered`` is ``VisibleText.lower`` when the caller has it (offsets of
+    ``text``).
     """
     if lowered is None:
-        lowered = text.lower()
+        lowered = same_length_lower(text)
     positions = [index for word in words for index in find_all(lowered, word)]
     if not positions:
         return [(0, len(text))]
