@@ -40,6 +40,13 @@ the file's locks; shared by a turn's rows (4.6 on average under load) it
 costs a row 24-28 µs of CPU instead of 42 (5-10 rows per commit, warm
 micro-benchmark). The turn is committed before any of its frames leaves
 the process, so nobody waits for it and nothing is seen before it is stored.
+A turn is shared only while commits succeed: the node starts with awaited
+commits (each lone row its own INSERT, committed before ``add_now``
+returns), shares turns once one succeeded, and goes back to awaited commits
+at the first failed turn commit, until one succeeds again. So a disk that
+is full (or a file that cannot be written) refuses each message with
+``DatabaseUnavailable`` before it enters a room, and costs at most the one
+turn whose commit failed first (``share_turns``' ``on_lost``).
 
 Either way a batch commits or fails whole, with the errors of
 ``Database.transaction``: ``DuplicateKey`` for a unique key,
@@ -85,12 +92,12 @@ their messages entered the rooms (``ChatBatches.share_turns``)."""
 logger = logging.getLogger(__name__)
 
 
-def stop_now(message_ids: list[str]) -> None:
+def stop_now(lost: Sequence[NewChatMessage]) -> None:
     """What a lost turn does by default: stop the process before any byte of it
     leaves (see ``ChatBatches.share_turns``)."""
     logger.critical(
         "a turn's chat rows could not be stored; stopping before anyone sees them",
-        extra={"message_ids": message_ids},
+        extra={"message_ids": [new.message_id for new in lost]},
     )
     logging.shutdown()
     os._exit(EXIT_STORE_LOST)
@@ -113,11 +120,14 @@ class ChatBatches:
         a cursor object and the proxy's lookups of the driver connection)."""
         self._insert: _RowInsert | None = None
         self._turns = False
-        """Rows of a loop's turn share one transaction (``share_turns``)."""
+        """Rows of a loop's turn share one transaction now (``share_turns``; off
+        until a commit succeeded, and again after a failed turn commit)."""
+        self._sharing = False
+        """``share_turns`` was asked for: ``_turns`` comes back on after a commit."""
         self._turn: list[tuple[NewChatMessage, int]] = []
         """The rows of the open turn, with their ids (for a retry)."""
         self._schedule: Callable[[Callable[[], None]], object] | None = None
-        self._on_lost: Callable[[list[str]], None] = stop_now
+        self._on_lost: Callable[[list[NewChatMessage]], None] = stop_now
         self._patient: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
         if db.dialect == "sqlite":
@@ -131,7 +141,7 @@ class ChatBatches:
         self,
         *,
         schedule: Callable[[Callable[[], None]], object] | None = None,
-        on_lost: Callable[[list[str]], None] = stop_now,
+        on_lost: Callable[[list[NewChatMessage]], None] = stop_now,
     ) -> bool:
         """Let the lone rows of one turn of the event loop share a transaction
         (on SQLite; False, nothing changes, elsewhere).
@@ -148,16 +158,26 @@ class ChatBatches:
         another node could send a message before this commit), and a
         write lock held until the end of a turn, not beyond.
 
+        Turns are shared only after a commit succeeded: until then, and from
+        a failed turn commit until the next commit succeeds, each lone row is
+        committed before ``add_now`` returns (autocommit, as without shared
+        turns), so that a database that cannot be written refuses messages
+        (``DatabaseUnavailable``, before they enter a room) instead of losing
+        turn after turn, and a node restarted on a full disk does not stop
+        again at its first message.
+
         A failed commit is retried once in a fresh transaction with the same
         row ids; if that fails too, the turn's messages are in the rooms but
-        not stored, and ``on_lost`` is told their ids before anything is
-        written: by default the process stops at once (``stop_now``): nothing
-        of the turn left it, nobody was answered, and an in-process room state
-        goes with it.
+        not stored, and ``on_lost`` is given their rows before anything is
+        written (it must not raise). By default the process stops at once
+        (``stop_now``): nothing of the turn left it, nobody was answered, and
+        an in-process room state goes with it; the realtime layer passes one
+        that takes the messages back from their rooms instead
+        (``server.realtime.lost_turns``).
         """
         if self._now is None:
             return False
-        self._turns = True
+        self._sharing = True
         self._schedule = schedule
         self._on_lost = on_lost
         return True
@@ -176,11 +196,13 @@ class ChatBatches:
             self._commit(cursor.connection)
         except BaseException as exc:
             logger.warning(
-                "a turn's chat commit failed (%s); storing its rows again",
+                "a turn's chat commit failed (%s); storing its rows again, and"
+                " committing each row on its own until a commit succeeds",
                 type(exc).__name__,
                 extra={"rows": len(rows)},
             )
             self._db.observe(TRANSACTION, time.perf_counter() - started, False)
+            self._turns = False
             self._store_again(rows)
             return
         self._db.observe(TRANSACTION, time.perf_counter() - started, True)
@@ -203,7 +225,8 @@ class ChatBatches:
         except BaseException as exc:
             self._abandon_connection()
             logger.error("storing a turn's chat rows again failed: %s", type(exc).__name__)
-            self._on_lost([new.message_id for new, _ in rows])
+            self._turns = False
+            self._on_lost([new for new, _ in rows])
         else:
             self._db.observe(TRANSACTION, 0.0, True)
 
@@ -229,6 +252,7 @@ class ChatBatches:
             stored = await loop.run_in_executor(
                 self._thread, _insert, self._patient, self._insert, news
             )
+        self._turns = self._sharing
         return stored
 
     def add_now(self, news: Sequence[NewChatMessage]) -> list[int] | None:
@@ -257,6 +281,8 @@ class ChatBatches:
             raise mapped from exc
         if len(news) > 1 or not self._turns:  # a turn's commit is observed by ``commit_turn``
             self._db.observe(TRANSACTION, time.perf_counter() - started, True)
+            # Committed: turns may be shared (again).
+            self._turns = self._sharing
         return stored
 
     @contextmanager
@@ -351,6 +377,7 @@ class ChatBatches:
             raise
         except BaseException:
             rows, self._turn = self._turn, []
+            self._turns = False
             if rows:
                 self._store_again(rows)
             else:

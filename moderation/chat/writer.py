@@ -20,7 +20,9 @@ and awaits that row's own commit instead:
 * On a single node (in-process bus), the rows stored inline in one turn of
   the loop share one transaction that nobody waits for (``share_turns``):
   committed before any socket writes a byte of that turn, or at the latest
-  in a callback of the loop's next turn (``storage.chat_batches``). 4.6 rows
+  in a callback of the loop's next turn (``storage.chat_batches``); only
+  while commits succeed: otherwise each row's commit is awaited, and a
+  database that cannot be written refuses each message. 4.6 rows
   per commit on average at 120–170 messages/s per room in
   ``bench/chat_fanout.py``; 42 -> 24-28 µs of CPU per row at 5-10 rows.
 * Otherwise ``store`` queues the row and waits on its future; the writer task (started
@@ -60,6 +62,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from storage import Database, DatabaseUnavailable, DuplicateKey
+from storage.chat_batches import stop_now
 from storage.records_moderation import NewChatMessage
 
 logger = logging.getLogger(__name__)
@@ -88,9 +91,10 @@ class MessageBatches(Protocol):
         """Release what it holds (after the last batch)."""
         ...
 
-    def share_turns(self) -> bool:
+    def share_turns(self, *, on_lost: Callable[[list[NewChatMessage]], None]) -> bool:
         """Let the lone rows of a loop's turn share one transaction, committed by
-        ``commit_turn`` (False: these batches cannot)."""
+        ``commit_turn`` (False: these batches cannot); ``on_lost`` is given the
+        rows of a turn that could not be stored."""
         ...
 
     def commit_turn(self) -> None:
@@ -172,16 +176,22 @@ class ChatWriter:
         return stored[0]
 
     def share_turns(
-        self, before_writes: Callable[[Callable[[], None]], Callable[[], None]]
+        self,
+        before_writes: Callable[[Callable[[], None]], Callable[[], None]],
+        *,
+        on_lost: Callable[[list[NewChatMessage]], None] = stop_now,
     ) -> Callable[[], None] | None:
         """Rows stored inline in one turn of the event loop share one commit, made
         before any socket writes (``before_writes`` registers the commit there:
         the engine's ``FrameBatch.before_writes``). Only for a node whose every
         way out is that engine (single node, in-process bus); see
-        ``storage.chat_batches.ChatBatches.share_turns``. Returns what removes
-        the hook; None: the batches cannot (PostgreSQL), nothing changes.
+        ``storage.chat_batches.ChatBatches.share_turns``: turns are shared
+        while commits succeed, and ``on_lost`` is given the rows of a turn
+        whose commit failed twice, before any of its frames is written (it
+        must not raise). Returns what removes the hook; None: the batches
+        cannot (PostgreSQL), nothing changes.
         """
-        if not self._batches.share_turns():
+        if not self._batches.share_turns(on_lost=on_lost):
             return None
         return before_writes(self._batches.commit_turn)
 

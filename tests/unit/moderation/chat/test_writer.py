@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from moderation.chat.writer import ChatWriter
 from storage import Database, DatabaseUnavailable, DuplicateKey
@@ -358,12 +359,33 @@ def visible(db: Database, news: Sequence[NewChatMessage]) -> list[bool]:
         other.close()
 
 
+def sharing(
+    batches: ChatBatches,
+    schedule: Callable[[Callable[[], None]], object],
+    on_lost: Callable[[list[NewChatMessage]], None] | None = None,
+) -> NewChatMessage:
+    """``share_turns``, then one row committed on its own: turns are shared only
+    after a commit succeeded. That first row."""
+    if on_lost is None:
+        assert batches.share_turns(schedule=schedule)
+    else:
+        assert batches.share_turns(schedule=schedule, on_lost=on_lost)
+    first = chat_row()
+    batches.add_now([first])
+    assert visible(batches._db, [first]) == [True]  # committed at once
+    return first
+
+
+def ids_of(lost: list[list[NewChatMessage]]) -> list[list[str]]:
+    return [[new.message_id for new in turn] for turn in lost]
+
+
 async def test_rows_of_one_turn_share_one_commit_that_nobody_waits_for(
     sender_db: Database,
 ) -> None:
     batches = ChatBatches(sender_db)
     scheduled: list[Callable[[], None]] = []
-    assert batches.share_turns(schedule=scheduled.append)
+    sharing(batches, scheduled.append)
     turn = [chat_row() for _ in range(3)]
     try:
         ids = [batches.add_now([row]) for row in turn]  # each at once, as in autocommit
@@ -392,7 +414,7 @@ async def test_a_repeat_in_a_turn_fails_alone_and_the_turn_is_committed_for_its_
     committed at once, so that the gate's reader (another connection) finds the first."""
     batches = ChatBatches(sender_db)
     scheduled: list[Callable[[], None]] = []
-    batches.share_turns(schedule=scheduled.append)
+    sharing(batches, scheduled.append)
     first, other, repeat = (
         chat_row(client_msg_id="c-1"),
         chat_row(client_msg_id="c-2"),
@@ -422,8 +444,8 @@ async def test_a_failed_turn_commit_is_stored_again_with_the_same_ids(
 ) -> None:
     batches = ChatBatches(sender_db)
     scheduled: list[Callable[[], None]] = []
-    lost: list[list[str]] = []
-    batches.share_turns(schedule=scheduled.append, on_lost=lost.append)
+    lost: list[list[NewChatMessage]] = []
+    sharing(batches, scheduled.append, lost.append)
     turn = [chat_row(), chat_row(status="held")]
     real = ChatBatches._commit
     failures = iter([True])
@@ -451,8 +473,8 @@ async def test_a_turn_that_cannot_be_stored_is_reported_lost_before_anything_is_
     default the process stops there); nothing of it is stored; the next turn is."""
     batches = ChatBatches(sender_db)
     scheduled: list[Callable[[], None]] = []
-    lost: list[list[str]] = []
-    batches.share_turns(schedule=scheduled.append, on_lost=lost.append)
+    lost: list[list[NewChatMessage]] = []
+    sharing(batches, scheduled.append, lost.append)
     real = ChatBatches._commit
 
     def failing(self: ChatBatches, conn: sqlite3.Connection) -> None:
@@ -464,21 +486,148 @@ async def test_a_turn_that_cannot_be_stored_is_reported_lost_before_anything_is_
             batches.add_now([row])
         monkeypatch.setattr(ChatBatches, "_commit", failing)
         batches.commit_turn()
-        assert lost == [[r.message_id for r in turn]]
+        assert ids_of(lost) == [[r.message_id for r in turn]]
         monkeypatch.setattr(ChatBatches, "_commit", real)
         later = chat_row()
-        batches.add_now([later])
-        batches.commit_turn()
+        batches.add_now([later])  # committed on its own: the last commit failed
+        assert visible(sender_db, [later]) == [True]
     finally:
         batches.close()
     assert visible(sender_db, [*turn, later]) == [False, False, True]
+
+
+MAX_PAGES = 1073741823
+"""SQLite's default ``max_page_count``."""
+
+
+def fill_the_file(batches: ChatBatches) -> Callable[[], None]:
+    """SQLite's own "database or disk is full" for the loop's connections (the
+    kept one, and those opened after a failure): no page more than the file has
+    now (``max_page_count``). Returns what frees it."""
+    cursor = batches._kept_cursor()
+    pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+    limit = [pages]
+
+    def limited(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count={limit[0]}")
+
+    engine = batches._now
+    assert engine is not None
+    event.listen(engine, "connect", limited)
+    cursor.execute(f"PRAGMA max_page_count={pages}")
+
+    def free() -> None:
+        limit[0] = MAX_PAGES
+        batches._kept_cursor().execute(f"PRAGMA max_page_count={MAX_PAGES}")
+
+    return free
+
+
+async def test_turns_are_shared_only_after_a_commit_succeeded(sender_db: Database) -> None:
+    """At first each row is committed at once (a node started on a full disk must
+    refuse, not lose, its first turn); after one commit, a turn's rows wait for theirs."""
+    batches = ChatBatches(sender_db)
+    scheduled: list[Callable[[], None]] = []
+    lost: list[list[NewChatMessage]] = []
+    assert batches.share_turns(schedule=scheduled.append, on_lost=lost.append)
+    first, second = chat_row(), chat_row()
+    try:
+        batches.add_now([first])
+        assert visible(sender_db, [first]) == [True] and scheduled == []
+        batches.add_now([second])
+        assert visible(sender_db, [second]) == [False] and len(scheduled) == 1
+        scheduled[0]()
+        assert visible(sender_db, [second]) == [True]
+    finally:
+        batches.close()
+    assert lost == []
+
+
+async def test_a_full_file_refuses_each_row_and_loses_no_turn(sender_db: Database) -> None:
+    """A file that cannot grow (SQLite's SQLITE_FULL, no mock) refuses the row that
+    needs a page, before its message could enter a room: ``DatabaseUnavailable``,
+    nothing lost; the rows after it are committed one by one (refused while the file
+    stays full), and turns are shared again once one is stored."""
+    batches = ChatBatches(sender_db)
+    scheduled: list[Callable[[], None]] = []
+    lost: list[list[NewChatMessage]] = []
+    sharing(batches, scheduled.append, lost.append)
+    big = "x" * 3000  # a page or so a row
+    try:
+        free = fill_the_file(batches)
+        refused = 0
+        stored: list[NewChatMessage] = []
+        for _ in range(20):
+            row = chat_row(text=big)
+            try:
+                batches.add_now([row])
+            except DatabaseUnavailable:
+                refused += 1
+                continue
+            stored.append(row)
+        for commit in scheduled:  # one turn: the rows before a refusal were stored again
+            commit()
+        scheduled.clear()
+        assert refused > 0 and stored
+        assert lost == []
+        assert visible(sender_db, stored) == [True] * len(stored)
+        # Refused ones are refused at once, each on its own (no turn open).
+        assert not batches._turn and not batches._turns
+        free()
+        again = chat_row(text=big)
+        batches.add_now([again])
+        assert visible(sender_db, [again]) == [True]  # committed on its own
+        shared = chat_row()
+        batches.add_now([shared])
+        assert visible(sender_db, [shared]) == [False]  # in a shared turn again
+        for commit in scheduled:
+            commit()
+        assert visible(sender_db, [shared]) == [True]
+    finally:
+        batches.close()
+    assert lost == []
+
+
+async def test_after_a_failed_turn_commit_rows_are_committed_one_by_one_until_one_succeeds(
+    sender_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even when the retry stored the turn: the next row's commit is awaited (it
+    fails alone, as a refusal, if the database still fails), and the one after
+    a success shares a turn again."""
+    batches = ChatBatches(sender_db)
+    scheduled: list[Callable[[], None]] = []
+    lost: list[list[NewChatMessage]] = []
+    sharing(batches, scheduled.append, lost.append)
+    real = ChatBatches._commit
+    failures = iter([True])
+
+    def commit_once_failing(self: ChatBatches, conn: sqlite3.Connection) -> None:
+        if next(failures, False):
+            conn.rollback()
+            raise sqlite3.OperationalError("disk I/O error")
+        real(self, conn)
+
+    monkeypatch.setattr(ChatBatches, "_commit", commit_once_failing)
+    turn, after, shared = chat_row(), chat_row(), chat_row()
+    try:
+        batches.add_now([turn])
+        scheduled[0]()  # failed, stored again
+        assert visible(sender_db, [turn]) == [True] and lost == []
+        batches.add_now([after])
+        assert visible(sender_db, [after]) == [True] and len(scheduled) == 1
+        batches.add_now([shared])
+        assert visible(sender_db, [shared]) == [False] and len(scheduled) == 2
+        scheduled[1]()
+        assert visible(sender_db, [shared]) == [True]
+    finally:
+        batches.close()
 
 
 async def test_a_locked_file_at_a_turns_first_row_takes_the_patient_path(
     sender_db: Database,
 ) -> None:
     batches = ChatBatches(sender_db)
-    batches.share_turns(schedule=lambda _: None)
+    sharing(batches, lambda _: None)
     path = sender_db.engine.url.database
     assert path is not None
     other = sqlite3.connect(path, isolation_level=None)
@@ -508,7 +657,9 @@ async def test_a_turns_rows_are_committed_before_the_engine_writes_a_frame(
 
     writer = writers()
     batch = FrameBatch()
-    assert writer.share_turns(batch.before_writes) is not None
+    lost: list[list[NewChatMessage]] = []
+    assert writer.share_turns(batch.before_writes, on_lost=lost.append) is not None
+    await writer.store(chat_row())  # committed on its own: then turns are shared
     row = chat_row()
     seen: list[bool] = []
 
@@ -534,6 +685,7 @@ async def test_a_turns_rows_are_committed_before_the_engine_writes_a_frame(
     assert visible(sender_db, [row]) == [False]
     await asyncio.sleep(0)
     assert seen == [True]  # one write (both frames), after the commit
+    assert lost == []
 
 
 def test_a_lost_turn_stops_the_process_at_once_by_default() -> None:
@@ -546,7 +698,8 @@ def test_a_lost_turn_stops_the_process_at_once_by_default() -> None:
 
     code = (
         "from storage.chat_batches import stop_now\n"
-        "stop_now(['m-1', 'm-2'])\n"
+        "from tests.unit.moderation.chat.rows import chat_row\n"
+        "stop_now([chat_row(), chat_row()])\n"
         "print('still running')\n"
     )
     done = subprocess.run(
