@@ -130,7 +130,12 @@ def find_phones(
         start = max(0, outer.start() - _CONTEXT)
         segment = text[start : outer.end() + _CONTEXT]
         masked = _NOT_PHONES.sub(lambda match: " " * len(match.group()), segment)
-        for match in _CANDIDATE.finditer(masked):  # a few dozen characters
+        # Only the candidate itself is searched: its surroundings hold the next
+        # number when it is close, which its own turn finds whole (searched here
+        # too, it was found twice, or cut at 16 characters, and counted twice
+        # against MAX_CANDIDATES, so that a third number was not read).
+        inside = outer.start() - start
+        for match in _CANDIDATE.finditer(masked, inside, inside + len(outer.group())):
             candidate = match.group()
             if sum(char.isdigit() for char in candidate) < MIN_DIGITS:
                 continue
