@@ -65,6 +65,7 @@ import asyncio
 import logging
 import struct
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -275,7 +276,9 @@ class SocketOutbox(asyncio.Queue[Any]):
 
     def _enqueue(self, item: Any) -> None:
         if self._held:
-            # What takes the queue goes on the wire after the held frames.
+            # What takes the queue goes on the wire after the held frames,
+            # which are written now: what they carry is stored first.
+            self._batch.ready_to_write()
             self.flush()
         if self.overflowed and item is not None:
             return
@@ -288,6 +291,28 @@ class SocketOutbox(asyncio.Queue[Any]):
         super().put_nowait(item)
         if item is not None and self.qsize() > self._max_queued:
             self._overflow()
+
+    def cut_off(self) -> None:
+        """Drop everything not written yet (held frames, queued packets) and
+        abort the connection; nothing more is written.
+
+        For a socket that must not get what its outbox holds (frames of chat
+        messages that could not be stored: ``server.realtime.lost_turns``):
+        its client reconnects, as after a network failure, and resumes from
+        its last ``seq``. The writer task, if it has packets to take, takes
+        the end of the session instead.
+        """
+        self._held = []
+        self._direct = None
+        self.overflowed = True  # ``_enqueue`` drops what comes next
+        queued: deque[Any] = self._queue  # type: ignore[attr-defined]  # the Queue's deque
+        if queued:
+            queued.clear()
+            queued.append(None)
+            self._ahead = 1
+        transport = self._transport
+        if transport is not None:
+            transport.abort()
 
     def _overflow(self) -> None:
         if self.overflowed:

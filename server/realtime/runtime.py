@@ -21,6 +21,7 @@ from aiohttp import web
 
 from community import TokenRevoked
 from protocol.errors import CodedError
+from storage.records_moderation import NewChatMessage
 
 from ..config import Settings
 from ..metrics import Metrics
@@ -32,6 +33,7 @@ from .connections import Connection, ConnectionRegistry
 from .dispatcher import Dispatcher
 from .gateway import on_connect, on_disconnect
 from .handlers import COMMAND_TABLES
+from .lost_turns import take_back
 from .outbound import NAMESPACE, FeedPump
 from .transport import build_socket_server, close_socket_server, socket_endpoint
 
@@ -258,8 +260,11 @@ class Realtime:
         self._services = services
         self._epochs = AccountEpochs(services.db)
         unhook = (
-            # A turn's chat rows are committed before any socket writes.
-            services.moderation.writer.share_turns(self.sio.eio.batch.before_writes)
+            # A turn's chat rows are committed before any socket writes; a turn
+            # that cannot be stored is taken back from its rooms.
+            services.moderation.writer.share_turns(
+                self.sio.eio.batch.before_writes, on_lost=self._take_back
+            )
             if self._single_node
             else None
         )
@@ -288,6 +293,10 @@ class Realtime:
                 if unhook is not None:
                     unhook()
                 self._services = None
+
+    def _take_back(self, lost: list[NewChatMessage]) -> None:
+        """A turn's chat messages could not be stored (``lost_turns.take_back``)."""
+        take_back(self, lost)
 
     async def _revocations(self, subscription: Any) -> None:
         async for message in subscription:

@@ -434,3 +434,46 @@ def test_the_before_writes_hooks_run_before_the_writer_takes_a_queued_packet() -
     drain(box, transport)
     assert seen == [2, 1]  # before each packet was taken
     assert numbers(transport) == [0, 1]
+
+
+async def test_the_before_writes_hooks_run_before_a_queued_packet_writes_the_held_frames() -> None:
+    """A control packet that takes the queue writes the turn's held frames first:
+    what they carry is stored before (the hooks run), as at the turn's flush."""
+    batch = FrameBatch()
+    box, transport, _ = attached(batch=batch)
+    seen: list[int] = []
+    batch.before_writes(lambda: seen.append(len(transport.frames)))
+    box.put_nowait(numbered(0))
+    box.put_nowait(eio_packet.Packet(eio_packet.PING))
+    assert seen == [0] and numbers(transport) == [0]
+
+
+@pytest.mark.parametrize("direct", [True, False])
+async def test_a_cut_off_socket_writes_nothing_it_held_or_queued_and_nothing_after(
+    direct: bool,
+) -> None:
+    """``cut_off`` (a turn of chat messages that could not be stored, from a hook that
+    runs before any write): held frames and queued packets are dropped, the
+    connection aborted, later packets dropped; a writer about to take a packet
+    takes the end of the session."""
+    batch = FrameBatch()
+    box, transport, _ = attached(direct=direct, batch=batch)
+    cut = False
+
+    def hook() -> None:
+        nonlocal cut
+        if not cut:
+            cut = True
+            box.cut_off()
+
+    batch.before_writes(hook)
+    box.put_nowait(numbered(0))
+    box.put_nowait(numbered(1))
+    if direct:
+        await asyncio.sleep(0)  # the turn's flush: the hook cuts the socket off first
+    else:
+        assert box.get_nowait() is None  # the hook ran as the writer took a packet
+    assert transport.frames == [] and transport.aborted
+    box.put_nowait(numbered(2))
+    await asyncio.sleep(0)
+    assert transport.frames == [] and box.empty()
