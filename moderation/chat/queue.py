@@ -33,9 +33,9 @@ queue or deciding on it (any teacher: the one who retries gets
 ``conflict``, the decision having been made), or anyone reading the chat's
 history (``settle``, before the page is read), finds the mark and finishes
 3 and 4 with the mark's decision, not their own: what is stored becomes what
-the room heard, and neither a history page nor the queue shows it waiting
-(a transcript exported meanwhile leaves it out: it lists what is stored as
-shown). A session's marks go with its state when it ends, so a message decided in the
+the room heard, and neither a history page, the queue nor a transcript
+(``settle_session``, before its rows are read) shows it waiting. A session's
+marks go with its state when it ends, so a message decided in the
 last seconds of a session whose database was down then stays waiting for
 good (logged). If the room commit in 2 fails, nothing was told nor stored: the
 message still waits and the decision can be made again. On one node with
@@ -77,12 +77,13 @@ from protocol.events.moderation import (
     MessageHeld,
     ModerationReason,
 )
-from protocol.ids import MessageId, UserId
+from protocol.ids import MessageId, RoomId, UserId
 from rooms import TEACHERS, ChatChange, ChatRoom, Notice, RoomActor, RoomServices, person, posting
 from storage import Database
 from storage.records_moderation import ChatMessageRecord
 
 from .acting import RoomAction, replacing
+from .audit import record
 from .errors import AlreadyDecided
 from .views import held_view, posted_event, route_of
 
@@ -92,6 +93,11 @@ MARK = "held:"
 """Prefix of a decision's mark in the session's state (``ChatRoom.mark``)."""
 STORED = "s"
 """A mark's value once its decision is stored."""
+ROOM_FIELD = "m:" + MARK
+"""Prefix of a decision's mark among the room's fields (``rooms.ChatRoom.mark`` adds
+"m:"): read directly by ``settle_session``, whose reader (a teacher exporting a
+transcript over HTTP) need not be in the room, where ``ChatRoom`` is given only to
+present participants."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,35 +352,8 @@ class HeldQueue:
         Idempotent: each step is a no-op once done (a redaction already made,
         a message no longer waiting, a mark already short).
         """
-        message_id = message.message_id
-        try:
-            await acting.redact(*decision.redactions(message_id))
-            async with self._db.transaction("moderation.held_decide") as uow:
-                stored = await uow.moderation.decide_held(
-                    message_id,
-                    approve=decision.approve,
-                    text=decision.text,
-                    decided_by=decision.by,
-                    at=decision.at,
-                )
-                if stored:
-                    await acting.audit(
-                        uow,
-                        decision.action,
-                        subject_type="chat_message",
-                        subject_id=message_id,
-                        reason=message.hold_reason if decision.approve else decision.reason,
-                        decided=(decision.by, decision.at),
-                        session_id=message.session_id,
-                        hold_reason=message.hold_reason or "",
-                    )
-        except Exception:
-            logger.warning(
-                "a decision the room heard is not stored yet; the queue's next reader stores it",
-                extra={"room_id": acting.room.room_id, "message_id": message_id},
-            )
-            raise
-        await self._shorten(acting, message_id)
+        await store(self._db, self._rooms, message, decision)
+        await self._shorten(acting, message.message_id)
 
     async def _shorten(self, acting: RoomAction, message_id: str) -> None:
         """Rewrite a stored decision's mark to ``STORED``; a failure leaves it long (harmless)."""
@@ -394,3 +373,80 @@ class HeldQueue:
                 exc.code.value,
                 extra={"room_id": acting.room.room_id, "message_id": message_id},
             )
+
+
+async def store(
+    db: Database, rooms: RoomServices, message: ChatMessageRecord, decision: Decision
+) -> None:
+    """Make the room's log and the database agree with ``decision``, which the room heard.
+
+    Idempotent: each step is a no-op once done (a redaction already made, a
+    message no longer waiting: no second audit entry). Needs no participant:
+    the message names its room, session and project.
+    """
+    message_id = message.message_id
+    try:
+        for redaction in decision.redactions(message_id):
+            await rooms.kernel.log.redact(message.room_id, redaction)
+        async with db.transaction("moderation.held_decide") as uow:
+            stored = await uow.moderation.decide_held(
+                message_id,
+                approve=decision.approve,
+                text=decision.text,
+                decided_by=decision.by,
+                at=decision.at,
+            )
+            if stored:
+                await record(
+                    uow,
+                    at=decision.at,
+                    actor_id=decision.by,
+                    action=decision.action,
+                    project_id=message.project_id,
+                    subject_type="chat_message",
+                    subject_id=message_id,
+                    reason=message.hold_reason if decision.approve else decision.reason,
+                    details={
+                        "room_id": message.room_id,
+                        "session_id": message.session_id,
+                        "hold_reason": message.hold_reason or "",
+                    },
+                )
+    except Exception:
+        logger.warning(
+            "a decision the room heard is not stored yet; the queue's next reader stores it",
+            extra={"room_id": message.room_id, "message_id": message_id},
+        )
+        raise
+
+
+async def settle_session(
+    db: Database, rooms: RoomServices, room_id: RoomId, session_id: str
+) -> None:
+    """Store every decision the room heard in ``session_id`` whose storing may not have
+    happened yet (``HeldQueue.settle`` for a reader who is not in the room).
+
+    Reads only the room's state when none is pending, or when ``session_id`` is
+    not the room's session any more (its marks went with it). The marks stay as
+    they are: the next present reader's ``settle`` finds each decision stored
+    and shortens its mark.
+
+    Raises:
+        ClusterUnavailable, DatabaseUnavailable: A pending decision could not be
+            stored.
+    """
+    view = await rooms.kernel.view(room_id)
+    if not view.exists or view.meta.session_id != session_id:
+        return
+    pending = {
+        name.removeprefix(ROOM_FIELD): heard
+        for name, heard in view.raw.items()
+        if name.startswith(ROOM_FIELD) and heard != STORED
+    }
+    if not pending:
+        return
+    async with db.transaction("moderation.held_settle") as uow:
+        found = [await uow.moderation.find_message(m) for m in pending]
+    for m in found:
+        if m is not None and m.room_id == room_id and m.session_id == session_id:
+            await store(db, rooms, m, Decision.decode(pending[m.message_id]))

@@ -5,6 +5,11 @@ messages (edited ones marked), tombstones where a teacher deleted one, and
 what a teacher cleared (marked). Waiting and refused messages are not part of
 it. Teachers are named as on the roster; pupils by first name and initial
 ("Mary B."), as eTwinning advises; an erased account as "(removed account)".
+
+A held message the room already heard decided, whose decision the database
+does not hold yet (see ``queue``), is stored as the room heard it before the
+rows are read (``queue.settle_session``), so that an approved one is in the
+transcript as the room saw it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from protocol.ids import RoomId, UserId
 from rooms import Member, MemberRole, RoomServices
 from storage import Database
 from storage.records_rooms import RoomSessionRecord
+
+from .queue import settle_session
 
 REMOVED = "(removed account)"
 SHOWN = ("posted", "deleted", "cleared")
@@ -82,8 +89,11 @@ class Transcripts:
         Raises:
             NotFound: No such room or session, or not a member of the project.
             Forbidden: Not one of the project's teachers.
+            ClusterUnavailable, DatabaseUnavailable: Also when a decision the
+                room heard could not be stored (see ``queue.settle_session``).
         """
         meeting, _ = await self._rooms.admission.require_teacher(actor, room_id)
+        await settle_session(self._db, self._rooms, room_id, session_id)
         async with self._db.transaction("moderation.transcript") as uow:
             session = await uow.rooms.find_session(session_id)
             if session is None or session.room_id != room_id:
