@@ -93,6 +93,13 @@ def text_frame(text: str) -> bytes:
     return _LEN64.pack(TEXT_FRAME, 127, size) + payload
 
 
+def _frame_text(frame: bytes) -> str:
+    """The text ``text_frame`` put in ``frame``."""
+    size = frame[1]
+    start = 2 if size < 126 else 4 if size == 126 else 10
+    return frame[start:].decode()
+
+
 class FrameBatch:
     """The sockets holding direct frames in this turn of the event loop.
 
@@ -292,18 +299,26 @@ class SocketOutbox(asyncio.Queue[Any]):
         if item is not None and self.qsize() > self._max_queued:
             self._overflow()
 
-    def cut_off(self) -> None:
-        """Drop everything not written yet (held frames, queued packets) and
-        abort the connection; nothing more is written.
+    def cut_off(self, *, last: str | None = None) -> bool:
+        """Drop everything not written yet (held frames, queued packets) and end
+        the connection; nothing more is written.
 
         For a socket that must not get what its outbox holds (frames of chat
         messages that could not be stored: ``server.realtime.lost_turns``):
         its client reconnects, as after a network failure, and resumes from
         its last ``seq``. The writer task, if it has packets to take, takes
         the end of the session instead.
+
+        Args:
+            last: A message packet's text written before the end (a sender's
+                refusal), on a direct socket only; the connection is then
+                closed after it (its buffer flushed), not aborted.
+
+        Returns:
+            Whether the connection was ended (False: no transport attached yet).
         """
         self._held = []
-        self._direct = None
+        direct, self._direct = self._direct, None
         self.overflowed = True  # ``_enqueue`` drops what comes next
         queued: deque[Any] = self._queue  # type: ignore[attr-defined]  # the Queue's deque
         if queued:
@@ -311,8 +326,32 @@ class SocketOutbox(asyncio.Queue[Any]):
             queued.append(None)
             self._ahead = 1
         transport = self._transport
-        if transport is not None:
-            transport.abort()
+        if transport is None:
+            return False
+        if last is not None and direct is not None and not direct.is_closing():
+            direct.write(text_frame(last))
+            direct.close()
+            return True
+        transport.abort()
+        return True
+
+    def pending_message(self, needle: str) -> str | None:
+        """The text of the first message not written yet (a held frame or a queued
+        packet) that contains ``needle``; None: none does."""
+        for frame in self._held:
+            text = _frame_text(frame)
+            if needle in text:
+                return text
+        queued: deque[Any] = self._queue  # type: ignore[attr-defined]  # the Queue's deque
+        for item in queued:
+            if (
+                isinstance(item, eio_packet.Packet)
+                and item.packet_type == eio_packet.MESSAGE
+                and isinstance(item.data, str)
+                and needle in item.data
+            ):
+                return str(item.encode())
+        return None
 
     def _overflow(self) -> None:
         if self.overflowed:

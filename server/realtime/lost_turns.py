@@ -20,8 +20,10 @@ messages back from their rooms:
    its held frames and queued packets dropped, its connection aborted
    (``SocketOutbox.cut_off``), so its client reconnects, as after a network
    failure, and resumes from its last ``seq`` (tombstones in place of the
-   lost messages). The senders get no acknowledgement: nothing acknowledged
-   is lost, and a message sent again is stored or refused anew.
+   lost messages). A sender whose acknowledgement was held gets, in its
+   place and last on its connection, the refusal of a message that could not
+   be stored (``unavailable``): nothing acknowledged is lost, and a message
+   sent again is stored or refused anew.
 
 Sockets of other rooms, and the rest of the node (video, whiteboards, other
 rooms' chat), carry on; the chat store commits each row on its own until a
@@ -36,16 +38,21 @@ acknowledged lost) come before the node's uptime.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from moderation.chat.sanctions import tombstone_of
+from protocol.ack import error_ack
 from protocol.ids import MessageId, RoomId
+from storage import DatabaseUnavailable
 from storage.chat_batches import stop_now
 from storage.records_moderation import NewChatMessage
 
-from .engine import SocketOutbox
+from .engine import ENGINEIO_MESSAGE, SocketOutbox
+from .transport import SIO_ACK
 
 if TYPE_CHECKING:
     from .runtime import Realtime
@@ -118,7 +125,32 @@ def _take_back(realtime: Realtime, lost: Sequence[NewChatMessage]) -> list[RoomI
             conn.closing = True
             conn.rejoin = True
             outbox = conn.outbox
-            if isinstance(outbox, SocketOutbox):
-                outbox.cut_off()
-            realtime.let_go(conn.sid)
+            if not (
+                isinstance(outbox, SocketOutbox)
+                and outbox.cut_off(last=_refusal(outbox, message_ids))
+            ):
+                realtime.let_go(conn.sid)
     return list(by_room)
+
+
+def _refusal(outbox: SocketOutbox, message_ids: list[str]) -> str | None:
+    """The refusal that replaces a sender's acknowledgement of a lost message
+    (the same Socket.IO ack id, the answer ``DatabaseUnavailable`` gets when
+    a message cannot be stored), if ``outbox`` holds one; None: it holds none.
+
+    A lost message's id is in its sender's acknowledgement (``ChatAccepted``),
+    a random UUID no other acknowledgement carries."""
+    for message_id in message_ids:
+        text = outbox.pending_message(message_id)
+        if text is None:
+            continue
+        ack = _ACK.match(text)
+        if ack is not None:
+            refused = error_ack(DatabaseUnavailable(REFUSAL))
+            return f"{ENGINEIO_MESSAGE}{SIO_ACK}{ack[1]}{json.dumps([refused])}"
+    return None
+
+
+_ACK = re.compile(rf"{ENGINEIO_MESSAGE}{SIO_ACK}(\d+)\[")
+"""A Socket.IO acknowledgement (of the default namespace), in an Engine.IO message."""
+REFUSAL = "the message could not be stored; send it again shortly"

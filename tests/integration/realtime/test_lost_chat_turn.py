@@ -114,8 +114,9 @@ async def test_a_turn_that_cannot_be_stored_is_seen_by_nobody_and_the_node_serve
     # let go before a byte of the turn leaves, and each client resumes.
     await rejoined(clients, joins)
     assert commits.refused == 2
-    with pytest.raises(CommandFailed):  # no acknowledgement: the send failed
+    with pytest.raises(CommandFailed) as refused:  # its ack was replaced by a refusal
         await sending
+    assert refused.value.code == "unavailable"
     # The message's seq holds a tombstone: no hole, and no text, on replay.
     for client in clients:
         await until(lambda c=client: lost_seq in c.seqs())  # type: ignore[misc]

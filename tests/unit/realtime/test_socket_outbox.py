@@ -477,3 +477,35 @@ async def test_a_cut_off_socket_writes_nothing_it_held_or_queued_and_nothing_aft
     box.put_nowait(numbered(2))
     await asyncio.sleep(0)
     assert transport.frames == [] and box.empty()
+
+
+def test_a_cut_off_socket_may_get_one_last_message_then_is_closed_not_aborted() -> None:
+    """A sender's refusal in place of its held acknowledgement (``pending_message``
+    finds it among held frames and queued packets), written alone, then the
+    connection closed after it."""
+    closed: list[bool] = []
+
+    class ClosingTransport(FakeTransport):
+        def close(self) -> None:
+            closed.append(True)
+            self.closing = True
+
+    batch = FrameBatch(lambda _flush: None)  # the turn's flush never comes
+    box, _ = outbox(batch=batch)
+    transport = ClosingTransport()
+    box.attach(transport, direct=True)  # type: ignore[arg-type]
+    box.put_nowait(numbered(0))
+    box.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, '312[{"ok":true,"id":"m-9"}]'))
+    assert box.pending_message("m-9") == '4312[{"ok":true,"id":"m-9"}]'
+    assert box.pending_message("m-8") is None
+    assert box.cut_off(last='4312[{"ok":false}]')
+    assert [decode(f) for f in transport.frames] == ['4312[{"ok":false}]']
+    assert closed == [True] and not transport.aborted
+
+
+def test_a_queued_message_is_found_among_the_pending_ones() -> None:
+    box, transport, _ = attached(direct=False)
+    box.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, '37[{"id":"m-1"}]'))
+    assert box.pending_message("m-1") == '437[{"id":"m-1"}]'
+    assert box.cut_off(last="ignored") and transport.aborted  # not direct: aborted
+    assert transport.frames == []
