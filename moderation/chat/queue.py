@@ -34,8 +34,10 @@ queue or deciding on it (any teacher: the one who retries gets
 history (``settle``, before the page is read), finds the mark and finishes
 3 and 4 with the mark's decision, not their own: what is stored becomes what
 the room heard, and neither a history page, the queue nor a transcript
-(``settle_session``, before its rows are read) shows it waiting. A session's
-marks go with its state when it ends, so a message decided in the
+(``settle_session``, before its rows are read) shows it waiting. Each message
+is settled on its own: one that cannot be stored does not keep the others
+waiting (the read still fails, after trying them all). A session's marks go
+with its state when it ends, so a message decided in the
 last seconds of a session whose database was down then stays waiting for
 good (logged). If the room commit in 2 fails, nothing was told nor stored: the
 message still waits and the decision can be made again. On one node with
@@ -62,7 +64,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -244,14 +246,21 @@ class HeldQueue:
     async def _settle(
         self, acting: RoomAction, messages: list[ChatMessageRecord]
     ) -> list[ChatMessageRecord]:
-        """Store the decisions the room heard on ``messages``; those it heard none on."""
+        """Store the decisions the room heard on ``messages``; those it heard none on.
+
+        Raises:
+            Exception: The first of the decisions that could not be stored,
+                after every other one was (``each``).
+        """
         waiting = []
+        heard = []
         for message in messages:
-            heard = acting.room.mark(mark_of(message.message_id))
-            if heard is None:
+            mark = acting.room.mark(mark_of(message.message_id))
+            if mark is None:
                 waiting.append(message)
             else:
-                await self._finish_heard(acting, message, heard)
+                heard.append((message, mark))
+        await each(self._finish_heard(acting, message, mark) for message, mark in heard)
         return waiting
 
     async def approve(self, actor: RoomActor, message_id: MessageId, text: str | None) -> Approved:
@@ -433,7 +442,7 @@ async def settle_session(
 
     Raises:
         ClusterUnavailable, DatabaseUnavailable: A pending decision could not be
-            stored.
+            stored (after every other one was).
     """
     view = await rooms.kernel.view(room_id)
     if not view.exists or view.meta.session_id != session_id:
@@ -447,6 +456,35 @@ async def settle_session(
         return
     async with db.transaction("moderation.held_settle") as uow:
         found = [await uow.moderation.find_message(m) for m in pending]
-    for m in found:
-        if m is not None and m.room_id == room_id and m.session_id == session_id:
-            await store(db, rooms, m, Decision.decode(pending[m.message_id]))
+    await each(
+        store_heard(db, rooms, m, pending[m.message_id])
+        for m in found
+        if m is not None and m.room_id == room_id and m.session_id == session_id
+    )
+
+
+async def store_heard(
+    db: Database, rooms: RoomServices, message: ChatMessageRecord, heard: str
+) -> None:
+    """``store`` the decision a mark (not ``STORED``) holds."""
+    await store(db, rooms, message, Decision.decode(heard))
+
+
+async def each(steps: Iterable[Awaitable[None]]) -> None:
+    """Await every step, one after the other, even when some fail.
+
+    One message's decision that cannot be stored (its row, its mark, a lost
+    connection) must not keep the others waiting. ``steps`` is read lazily, so
+    that no coroutine is made that is not awaited.
+
+    Raises:
+        Exception: The first failure, once every step was tried.
+    """
+    failed: list[Exception] = []
+    for step in steps:
+        try:
+            await step
+        except Exception as exc:  # re-raised below; each is logged by ``store``
+            failed.append(exc)
+    if failed:
+        raise failed[0]

@@ -1,13 +1,19 @@
 """Decisions the room heard and the database did not store: every reader settles them.
 
-A transcript exported while such a decision was unstored read the rows as they
-were: the message still waiting, so an approved message the whole room saw was
-missing from the transcript. ``Transcripts.export`` now runs
-``queue.settle_session`` first; its reader need not be in the room.
+Two defects of the settling that ``test_told_once`` does not reach:
+
+* a transcript exported while such a decision was unstored read the rows as
+  they were: the message still waiting, so an approved message the whole room
+  saw was missing from the transcript (``Transcripts.export`` now runs
+  ``queue.settle_session`` first; its reader need not be in the room);
+* settling was all or nothing: the first decision that could not be stored
+  (here, one row's update always fails) stopped the loop, so the others stayed
+  waiting; now each is tried, and the read still fails after them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,10 +22,11 @@ from community import Principal
 from moderation.chat.queue import MARK, ROOM_FIELD, STORED
 from moderation.chat.transcript import pupil_label
 from protocol.api.accounts import AccountKind, AccountStatus
-from protocol.ids import SchoolId
+from protocol.ids import MessageId, SchoolId
 from rooms import chat as room_chat
 from storage import DatabaseUnavailable
-from tests.unit.moderation.chat.harness import ModeratedRooms
+from storage.repositories.moderation import SqlModerationRepo
+from tests.unit.moderation.chat.harness import ModeratedRooms, Seat
 from tests.unit.moderation.chat.test_queue import HELD_TEXT, history_states, stored
 from tests.unit.moderation.chat.test_sanctions import audit_actions
 from tests.unit.moderation.chat.test_told_once import (
@@ -108,3 +115,72 @@ async def test_a_transcript_of_a_session_with_nothing_pending_reads_as_before(
     label = pupil_label(kid.person.member.display_name)
     assert await transcript_of(rooms, teacher.principal) == [(label, "posted", "hello", False)]
     assert await stored(rooms.db, held.message_id) == ("held", HELD_TEXT)
+
+
+# -- one message that cannot be settled does not keep the others waiting ----------------
+
+
+async def two_decided_unstored(
+    rooms: ModeratedRooms, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Seat, Seat, Seat, list[MessageId]]:
+    """A teacher's approvals of two held messages, heard by the room and not stored."""
+    teacher = await rooms.seat_teacher()
+    kid = await rooms.seat_pupil()
+    other = await rooms.seat_pupil()
+    sent = [(await rooms.services.chat.send(kid.actor, HELD_TEXT, None)).message_id for _ in "ab"]
+    for message_id in sent:
+        failed = fail_storing_once(rooms.db, monkeypatch)
+        with pytest.raises(DatabaseUnavailable):
+            await approve(rooms, teacher, message_id)
+        assert failed
+    for message_id in sent:
+        assert await stored(rooms.db, message_id) == ("held", HELD_TEXT)
+    return teacher, kid, other, sent
+
+
+def never_storing(monkeypatch: pytest.MonkeyPatch, message_id: str) -> None:
+    """Make every update of ``message_id``'s decision fail (the others are stored)."""
+    real = SqlModerationRepo.decide_held
+
+    async def decide_held(self: SqlModerationRepo, held_id: str, **options: Any) -> bool:
+        if held_id == message_id:
+            raise DatabaseUnavailable("this row cannot be updated")
+        return await real(self, held_id, **options)
+
+    monkeypatch.setattr(SqlModerationRepo, "decide_held", decide_held)
+
+
+Read = Callable[[ModeratedRooms, Seat, Seat, Seat], Any]
+
+
+async def read_history(rooms: ModeratedRooms, teacher: Seat, kid: Seat, other: Seat) -> Any:
+    return await history_states(rooms, other)
+
+
+async def list_queue(rooms: ModeratedRooms, teacher: Seat, kid: Seat, other: Seat) -> Any:
+    return await rooms.moderation.queue.list_held(teacher.actor)
+
+
+async def export(rooms: ModeratedRooms, teacher: Seat, kid: Seat, other: Seat) -> Any:
+    return await transcript_of(rooms, teacher.principal)
+
+
+@pytest.mark.parametrize("read", [read_history, list_queue, export])
+@pytest.mark.parametrize("stuck", [0, 1])
+async def test_one_decision_that_cannot_be_stored_does_not_keep_the_others_waiting(
+    rooms: ModeratedRooms, monkeypatch: pytest.MonkeyPatch, read: Read, stuck: int
+) -> None:
+    teacher, kid, other, sent = await two_decided_unstored(rooms, monkeypatch)
+    never_storing(monkeypatch, sent[stuck])
+
+    with pytest.raises(DatabaseUnavailable):
+        await read(rooms, teacher, kid, other)
+
+    free = sent[1 - stuck]
+    assert await stored(rooms.db, free) == ("posted", HELD_TEXT)
+    if read is not export:  # an export leaves the marks to the next present reader
+        assert await mark(rooms, free) == STORED
+    assert await stored(rooms.db, sent[stuck]) == ("held", HELD_TEXT)
+    assert await mark(rooms, sent[stuck]) not in (None, STORED)  # still to be stored
+    monkeypatch.undo()
+    assert await history_states(rooms, other) == [("posted", HELD_TEXT)] * 2
