@@ -99,6 +99,21 @@ async def test_a_turn_that_cannot_be_stored_is_seen_by_nobody_and_the_node_serve
     kid = await live.join(await live.pupil(teacher))
     other = await live.join(await live.pupil(teacher))
     clients = [host, kid, other]
+    # Another room of the node, whose sockets must not notice.
+    beside = live.moved_to(live.directory.add_meeting(live.project))
+    try:
+        await lost_turn_in_one_room(live, teacher, clients, beside)
+    finally:
+        await beside.close()
+
+
+async def lost_turn_in_one_room(
+    live: Live, teacher: Any, clients: list[RecordingClient], beside: Live
+) -> None:
+    host, kid, other = clients
+    beside_teacher = await beside.join(await beside.teacher())
+    beside_pupil = await beside.join(await beside.pupil(teacher))
+    beside_joins = [beside_teacher.joins, beside_pupil.joins]
     await say(live, host, "before")  # committed on its own: then turns are shared
     await other.next(ChatMessagePosted, where=lambda e: e.text == "before")
     batches = batches_of(live)
@@ -123,6 +138,8 @@ async def test_a_turn_that_cannot_be_stored_is_seen_by_nobody_and_the_node_serve
         assert LOST not in str(client.record)
         assert [e.seq for e in client.record if isinstance(e, ChatMessageDeleted)] == [lost_seq]
     assert not batches._turns  # each row's commit is awaited from now on
+    # The other room kept its sockets.
+    assert [beside_teacher.joins, beside_pupil.joins] == beside_joins
 
     # The disk stays full: each message is refused with a stable code, before
     # anyone sees it, and no socket is let go.
@@ -144,6 +161,13 @@ async def test_a_turn_that_cannot_be_stored_is_seen_by_nobody_and_the_node_serve
     assert batches._turns
     again = await say(live, other, "again")
     await kid.next(ChatMessagePosted, where=lambda e: e.message_id == again.message_id)
+    # The other room's chat goes on, on the same sockets, and never saw the lost text.
+    beside_hello = await say(beside, beside_pupil, "beside")
+    await beside_teacher.next(
+        ChatMessagePosted, where=lambda e: e.message_id == beside_hello.message_id
+    )
+    assert [beside_teacher.joins, beside_pupil.joins] == beside_joins
+    assert LOST not in str(beside_teacher.record) + str(beside_pupil.record)
 
     # What each participant saw, their history and the teacher's transcript agree.
     stored = [("posted", "before"), ("posted", "after"), ("posted", "again")]
