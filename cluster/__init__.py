@@ -1,7 +1,7 @@
 """State and messages shared between server nodes, behind small Protocols.
 
 Other packages use only the names exported here: the ports (``Bus``,
-``RateLimiter``, ``ClusterHealth``, ``Clock``), the message types, and
+``RateLimiter`` and ``LocalRateLimiter``, ``ClusterHealth``, ``Clock``), the message types, and
 ``build_cluster`` which yields a ``Cluster`` bundle of implementations. The
 implementations themselves (``cluster.memory``, ``cluster.redis``) are chosen
 by the factory and are nobody else's business.
@@ -19,7 +19,7 @@ from .messages import (
     encode_message,
     parse_message,
 )
-from .ports import Bus, Clock, ClusterHealth, RateLimiter, Subscription
+from .ports import Bus, Clock, ClusterHealth, LocalRateLimiter, RateLimiter, Subscription
 from .ports_rooms import (
     KEEP_WAKE,
     NO_WAKE,
@@ -50,6 +50,7 @@ __all__ = [
     "EventLog",
     "FeedSubscription",
     "InvalidClusterMessage",
+    "LocalRateLimiter",
     "LoggedEvent",
     "NewEvent",
     "NodeLiveness",

@@ -143,7 +143,7 @@ class InMemoryBus:
 
 
 class InMemoryRateLimiter:
-    """Implements ``cluster.ports.RateLimiter`` for one process.
+    """Implements ``cluster.ports.LocalRateLimiter`` (a ``RateLimiter``) for one process.
 
     Uses the clock's ``monotonic()`` reading, which a wall-clock step cannot
     disturb (the Redis implementation must use ``now()``, shared by all nodes).
@@ -181,6 +181,10 @@ class InMemoryRateLimiter:
 
     async def hit_many(self, checks: Sequence[tuple[RateRule, str, int]]) -> list[RateDecision]:
         """See ``cluster.ports.RateLimiter.hit_many``."""
+        return self.hit_many_now(checks)
+
+    def hit_many_now(self, checks: Sequence[tuple[RateRule, str, int]]) -> list[RateDecision]:
+        """See ``cluster.ports.LocalRateLimiter.hit_many_now``."""
         check_hits(checks)
         if not checks:
             return []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from .messages import ClusterMessage
 from .rates import RateDecision, RateRule
@@ -170,6 +170,24 @@ class RateLimiter(Protocol):
 
         Raises:
             ClusterUnavailable: The shared store could not be reached.
+        """
+        ...
+
+
+@runtime_checkable
+class LocalRateLimiter(RateLimiter, Protocol):
+    """A ``RateLimiter`` whose buckets live in this process: it can answer at once.
+
+    Only the in-process limiter (``cluster.memory``) is one; a caller that finds
+    it (``isinstance``) may skip the coroutine of ``hit_many``, which every chat
+    message would otherwise pay for nothing. The Redis limiter is not one.
+    """
+
+    def hit_many_now(self, checks: Sequence[tuple[RateRule, str, int]]) -> list[RateDecision]:
+        """``hit_many``, answered without awaiting: the same decisions and effects.
+
+        Raises:
+            ValueError: As ``hit_many``.
         """
         ...
 

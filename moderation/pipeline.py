@@ -28,13 +28,19 @@ Rules:
 * The text is normalised once, on first use, and shared by every check
   (``CheckContext.text``); a message refused by the rate limit is never
   normalised.
+
+When every check can answer without I/O (``InstantCheck.is_instant``: the
+filters always, the rate limit with the in-process limiter of a single node),
+``Pipeline.run_now`` runs them with plain calls, the same rules in the same
+order, instead of a coroutine per check and one for the pipeline (callers
+test ``Pipeline.is_instant``); ``run`` awaits each check, whatever it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from protocol.errors import InvalidPayload
 from protocol.ids import ParticipantId, RoomId
@@ -44,7 +50,7 @@ from .settings import ModerationSettings
 from .text import NormalisedText
 from .verdict import Outcome, Verdict
 
-__all__ = ["DELIVERED", "Check", "CheckContext", "Pipeline", "Submission"]
+__all__ = ["DELIVERED", "Check", "CheckContext", "InstantCheck", "Pipeline", "Submission"]
 
 DELIVERED = Verdict(Outcome.DELIVER)
 """The verdict of a message no check had anything to say about."""
@@ -106,6 +112,24 @@ class Check(Protocol):
         ...
 
 
+@runtime_checkable
+class InstantCheck(Check, Protocol):
+    """A check that may also answer with a plain call (no I/O to wait for)."""
+
+    @property
+    def is_instant(self) -> bool:
+        """Whether ``check_now`` may be called (fixed when the check is built)."""
+        ...
+
+    def check_now(self, message: Submission, context: CheckContext) -> Verdict | None:
+        """``check``'s answer, without awaiting (only when ``is_instant``).
+
+        Raises:
+            CodedError: As ``check``.
+        """
+        ...
+
+
 class Pipeline:
     """An ordered list of checks and the rule that combines their verdicts.
 
@@ -117,6 +141,14 @@ class Pipeline:
     def __init__(self, checks: Sequence[Check], settings: ModerationSettings) -> None:
         self._checks = tuple(checks)
         self._max_chars = settings.max_message_chars
+        instant = [
+            check.check_now
+            for check in self._checks
+            if isinstance(check, InstantCheck) and check.is_instant
+        ]
+        self.is_instant = len(instant) == len(self._checks)
+        """Whether ``run_now`` may be called: every check answers without I/O."""
+        self._instant = tuple(instant) if self.is_instant else ()
 
     @property
     def check_names(self) -> tuple[str, ...]:
@@ -136,12 +168,7 @@ class Pipeline:
             ClusterUnavailable: The shared rate limiter cannot be reached;
                 nothing is delivered.
         """
-        if len(message.text) > self._max_chars:
-            raise InvalidPayload(
-                f"a message has at most {self._max_chars} characters",
-                details={"field": "text", "max_length": self._max_chars},
-            )
-        context = CheckContext(policy, message.text)
+        context = self._context(message, policy)
         held: Verdict | None = None
         noted: list[Verdict] = []
         for check in self._checks:
@@ -154,13 +181,47 @@ class Pipeline:
                 held = verdict
             else:
                 noted.append(verdict)
-        if held is not None:
-            return _with_notes(held, None, noted)
-        if not noted:
-            return DELIVERED
-        first = noted[0]
-        findings = tuple(finding for verdict in noted for finding in verdict.findings)
-        return Verdict(Outcome.DELIVER, first.reason, first.check, findings, notes=tuple(noted[1:]))
+        return _combined(held, noted)
+
+    def run_now(self, message: Submission, policy: RoomPolicy) -> Verdict:
+        """``run`` with plain calls (only when ``is_instant``): the same verdict and effects.
+
+        Raises:
+            InvalidPayload, ClusterUnavailable: As ``run``.
+        """
+        context = self._context(message, policy)
+        held: Verdict | None = None
+        noted: list[Verdict] = []
+        for check_now in self._instant:
+            verdict = check_now(message, context)
+            if verdict is None:
+                continue
+            if verdict.outcome is Outcome.REJECT:
+                return _with_notes(verdict, held, noted)
+            if verdict.outcome is Outcome.HOLD and held is None:
+                held = verdict
+            else:
+                noted.append(verdict)
+        return _combined(held, noted)
+
+    def _context(self, message: Submission, policy: RoomPolicy) -> CheckContext:
+        if len(message.text) > self._max_chars:
+            raise InvalidPayload(
+                f"a message has at most {self._max_chars} characters",
+                details={"field": "text", "max_length": self._max_chars},
+            )
+        return CheckContext(policy, message.text)
+
+
+def _combined(held: Verdict | None, noted: list[Verdict]) -> Verdict:
+    """The verdict of a run that nothing rejected: the first hold, else ``deliver``."""
+    if held is not None:
+        return _with_notes(held, None, noted)
+    if not noted:
+        return DELIVERED
+    first = noted[0]
+    findings = tuple(finding for verdict in noted for finding in verdict.findings)
+    return Verdict(Outcome.DELIVER, first.reason, first.check, findings, notes=tuple(noted[1:]))
 
 
 def _with_notes(verdict: Verdict, held: Verdict | None, noted: list[Verdict]) -> Verdict:

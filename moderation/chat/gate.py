@@ -135,8 +135,13 @@ class ModeratedChatGate:
             terms = await self._terms.for_project(draft.project_id)
         current, room_policy = _policies(policy, terms)
         role = sender_role(draft.role)
-        verdict = await self._pipeline.run(
-            Submission(draft.room_id, draft.participant_id, role, draft.text), room_policy
+        submission = Submission(draft.room_id, draft.participant_id, role, draft.text)
+        pipeline = self._pipeline
+        # One node's in-process limiter: the checks are plain calls (``run_now``).
+        verdict = (
+            pipeline.run_now(submission, room_policy)
+            if pipeline.is_instant
+            else await pipeline.run(submission, room_policy)
         )
         if verdict is DELIVERED:
             self.outcomes[_DELIVERED] += 1
@@ -156,8 +161,9 @@ class ModeratedChatGate:
             school_id=draft.school_id,
             participant_id=draft.participant_id,
             sender_user_id=draft.user_id,
-            sender_role=role.value,
-            channel=route.channel.value,
+            # str() of a StrEnum is its value, in C (``.value`` is a Python property).
+            sender_role=str(role),
+            channel=str(route.channel),
             group_id=route.group_id,
             peer_user_id=route.peer_user_id,
             peer_participant_id=route.peer_participant_id,

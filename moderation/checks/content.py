@@ -712,7 +712,7 @@ def content_matcher(
 
 
 class ContentCheck:
-    """Implements ``moderation.pipeline.Check`` for the word lists.
+    """Implements ``moderation.pipeline.InstantCheck`` for the word lists.
 
     For a pupil: a ``block`` term rejects (``blocked_word``); a ``hold`` term
     holds (``flagged_word``), or is only noted when the room's
@@ -722,6 +722,7 @@ class ContentCheck:
     """
 
     name = "content"
+    is_instant = True
 
     def __init__(self) -> None:
         self._last: tuple[frozenset[str], frozenset[Term], ContentMatcher] | None = None
@@ -738,6 +739,10 @@ class ContentCheck:
 
     async def check(self, message: Submission, context: CheckContext) -> Verdict | None:
         """Return the verdict for the strongest term found, or ``None``."""
+        return self.check_now(message, context)
+
+    def check_now(self, message: Submission, context: CheckContext) -> Verdict | None:
+        """See ``check``."""
         policy = context.policy
         matches = self._matcher(policy).scan(context.text)
         if not matches:

@@ -174,7 +174,7 @@ def _without_overlaps(found: list[PersonalData]) -> tuple[PersonalData, ...]:
 
 
 class PersonalDataCheck:
-    """Implements ``moderation.pipeline.Check`` for personal data and links.
+    """Implements ``moderation.pipeline.InstantCheck`` for personal data and links.
 
     A pupil's message with personal data is held or rejected (reason
     ``personal_data``) as the room's ``PersonalDataPolicy`` says. A teacher's
@@ -186,6 +186,7 @@ class PersonalDataCheck:
     """
 
     name = "personal_data"
+    is_instant = True
 
     def __init__(self, regions: tuple[str, ...] = PARTNER_REGIONS) -> None:
         self._regions = regions
@@ -193,6 +194,10 @@ class PersonalDataCheck:
 
     async def check(self, message: Submission, context: CheckContext) -> Verdict | None:
         """Return the verdict for the personal data found, or ``None``."""
+        return self.check_now(message, context)
+
+    def check_now(self, message: Submission, context: CheckContext) -> Verdict | None:
+        """See ``check``."""
         policy = context.policy
         found = detect_personal_data(
             context.text, allowed_domains=policy.allowed_domains, regions=self._regions

@@ -10,7 +10,7 @@ held (or only noted) by the content step itself, which reads the same policy
 from __future__ import annotations
 
 from ..pipeline import CheckContext, Submission
-from ..policy import Premoderation, RoomPolicy
+from ..policy import Premoderation, RoomPolicy, SenderRole
 from ..verdict import Outcome, Reason, Verdict
 
 __all__ = ["PremoderationCheck", "flagged_outcome"]
@@ -22,12 +22,19 @@ def flagged_outcome(policy: RoomPolicy) -> Outcome:
 
 
 class PremoderationCheck:
-    """Implements ``moderation.pipeline.Check`` for the room's pre-moderation mode."""
+    """Implements ``moderation.pipeline.InstantCheck`` for the room's pre-moderation mode."""
 
     name = "premoderation"
+    is_instant = True
 
     async def check(self, message: Submission, context: CheckContext) -> Verdict | None:
         """Hold a pupil's message when the room holds them all."""
-        if message.is_teacher or context.policy.premoderation is not Premoderation.ALL:
+        return self.check_now(message, context)
+
+    def check_now(self, message: Submission, context: CheckContext) -> Verdict | None:
+        """See ``check``."""
+        if message.role is SenderRole.TEACHER or (
+            context.policy.premoderation is not Premoderation.ALL
+        ):
             return None
         return Verdict(Outcome.HOLD, Reason.PREMODERATION, self.name)

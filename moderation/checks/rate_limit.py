@@ -22,13 +22,17 @@ round trip to Redis), all or nothing: a refused message takes no token from
 any bucket, so a pupil stopped by the room's flood limit keeps their own. The
 reason is that of the first bucket, in the order above, that lacked a token;
 the retry delay is when every bucket that lacked one will hold it again.
+
+With the in-process limiter of a single node (``cluster.LocalRateLimiter``)
+the step answers with a plain call (``check_now``, the pipeline's
+``run_now``): the same buckets, taken the same way, without a coroutine.
 """
 
 from __future__ import annotations
 
 import functools
 
-from cluster import RateLimiter, RateRule
+from cluster import LocalRateLimiter, RateDecision, RateLimiter, RateRule
 
 from ..pipeline import CheckContext, Submission
 from ..policy import SenderRole
@@ -58,7 +62,8 @@ def slow_mode_rule(slow_mode_s: float) -> RateRule:
 
 
 class RateLimitCheck:
-    """Implements ``moderation.pipeline.Check`` for the rate limits.
+    """Implements ``moderation.pipeline.InstantCheck`` for the rate limits
+    (instant with a ``cluster.LocalRateLimiter``).
 
     Args:
         limiter: The shared rate limiter.
@@ -69,8 +74,14 @@ class RateLimitCheck:
 
     def __init__(self, limiter: RateLimiter, settings: ModerationSettings) -> None:
         self._limiter = limiter
+        self._local = limiter if isinstance(limiter, LocalRateLimiter) else None
         self._participant_rule = settings.participant_rate
         self._room_rule = settings.room_rate
+
+    @property
+    def is_instant(self) -> bool:
+        """Whether the limiter is in this process (``check_now`` may be called)."""
+        return self._local is not None
 
     async def check(self, message: Submission, context: CheckContext) -> Verdict | None:
         """Reject with ``rate_limited`` or ``slow_mode`` and a retry delay, or pass.
@@ -78,22 +89,37 @@ class RateLimitCheck:
         Raises:
             ClusterUnavailable: The shared store cannot be reached.
         """
+        checks, reasons = self._buckets(message, context)
+        return self._verdict(await self._limiter.hit_many(checks), reasons)
+
+    def check_now(self, message: Submission, context: CheckContext) -> Verdict | None:
+        """``check`` with the in-process limiter (only when ``is_instant``)."""
+        assert self._local is not None
+        checks, reasons = self._buckets(message, context)
+        return self._verdict(self._local.hit_many_now(checks), reasons)
+
+    def _buckets(
+        self, message: Submission, context: CheckContext
+    ) -> tuple[tuple[tuple[RateRule, str, int], ...], tuple[Reason, ...]]:
+        """The buckets the message takes, in order, and the reason each gives."""
         key = f"{message.room_id}:{message.participant_id}"
         if message.role is SenderRole.TEACHER:
-            checks: tuple[tuple[RateRule, str, int], ...] = ((self._participant_rule, key, 1),)
-            reasons = _TEACHER_REASONS
-        elif context.policy.slow_mode_s is None:
-            checks = ((self._participant_rule, key, 1), (self._room_rule, message.room_id, 1))
-            reasons = _PUPIL_REASONS
-        else:
-            slow = slow_mode_rule(context.policy.slow_mode_s)
-            checks = (
+            return ((self._participant_rule, key, 1),), _TEACHER_REASONS
+        if context.policy.slow_mode_s is None:
+            return (
                 (self._participant_rule, key, 1),
-                (slow, key, 1),
                 (self._room_rule, message.room_id, 1),
-            )
-            reasons = _SLOW_MODE_REASONS
-        decisions = await self._limiter.hit_many(checks)
+            ), _PUPIL_REASONS
+        slow = slow_mode_rule(context.policy.slow_mode_s)
+        return (
+            (self._participant_rule, key, 1),
+            (slow, key, 1),
+            (self._room_rule, message.room_id, 1),
+        ), _SLOW_MODE_REASONS
+
+    def _verdict(
+        self, decisions: list[RateDecision], reasons: tuple[Reason, ...]
+    ) -> Verdict | None:
         if decisions[0].allowed:
             return None
         reason = next(
@@ -104,7 +130,5 @@ class RateLimitCheck:
             ),
             Reason.RATE_LIMITED,
         )
-        return self._refused(reason, max(decision.retry_after_s for decision in decisions))
-
-    def _refused(self, reason: Reason, retry_after_s: float) -> Verdict:
+        retry_after_s = max(decision.retry_after_s for decision in decisions)
         return Verdict(Outcome.REJECT, reason, self.name, retry_after_s=retry_after_s)
