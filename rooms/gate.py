@@ -8,6 +8,11 @@ answers with ``Screened``: the message to post (or to hold) and the notices
 to append with it. ``OpenGate`` lets everything through and stores nothing
 (tests of the rooms alone).
 
+The records made for every message (``ChatRoute``, ``ChatDraft``, ``Screened``,
+``ChatOutcome``) are named tuples: immutable as frozen dataclasses, but made
+without an ``object.__setattr__`` call per field (a frozen dataclass of twelve
+fields took about 1 µs to make, on every send).
+
 Rules of the channels (checked here, before the gate sees anything):
 
 * ``room``: everyone, or the sender's breakout group;
@@ -22,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from protocol.api.grants import RoomRole
 from protocol.errors import Forbidden, InvalidPayload
@@ -48,8 +53,7 @@ def group(group_id: str) -> Audience:
     return group_audience(group_id)
 
 
-@dataclass(frozen=True, slots=True)
-class ChatRoute:
+class ChatRoute(NamedTuple):
     """Where a message goes: its channel and the people that channel names."""
 
     channel: ChatChannel
@@ -81,8 +85,7 @@ class ChatRoute:
         return 0
 
 
-@dataclass(frozen=True, slots=True)
-class ChatDraft:
+class ChatDraft(NamedTuple):
     """A message on its way, as the gate sees it."""
 
     room_id: RoomId
@@ -112,8 +115,7 @@ class Notice:
     event: ServerEvent
 
 
-@dataclass(frozen=True, slots=True)
-class ChatOutcome:
+class ChatOutcome(NamedTuple):
     """What became of a message."""
 
     message_id: MessageId
@@ -124,8 +126,7 @@ class ChatOutcome:
     is_duplicate: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Screened:
+class Screened(NamedTuple):
     """The gate's answer for a message it let through or held."""
 
     draft: ChatDraft
