@@ -8,7 +8,7 @@ it. Teachers are named as on the roster; pupils by first name and initial
 
 A held message the room already heard decided, whose decision the database
 does not hold yet (see ``queue``), is stored as the room heard it before the
-rows are read (``queue.settle_session``), so that an approved one is in the
+rows are read (``decision.settle_session``), so that an approved one is in the
 transcript as the room saw it.
 """
 
@@ -24,7 +24,7 @@ from rooms import Member, MemberRole, RoomServices
 from storage import Database
 from storage.records_rooms import RoomSessionRecord
 
-from .queue import settle_session
+from .decision import settle_session
 
 REMOVED = "(removed account)"
 SHOWN = ("posted", "deleted", "cleared")
@@ -90,7 +90,7 @@ class Transcripts:
             NotFound: No such room or session, or not a member of the project.
             Forbidden: Not one of the project's teachers.
             ClusterUnavailable, DatabaseUnavailable: Also when a decision the
-                room heard could not be stored (see ``queue.settle_session``).
+                room heard could not be stored (see ``decision.settle_session``).
         """
         meeting, _ = await self._rooms.admission.require_teacher(actor, room_id)
         await settle_session(self._db, self._rooms, room_id, session_id)

@@ -5,7 +5,7 @@ Two defects of the settling that ``test_told_once`` does not reach:
 * a transcript exported while such a decision was unstored read the rows as
   they were: the message still waiting, so an approved message the whole room
   saw was missing from the transcript (``Transcripts.export`` now runs
-  ``queue.settle_session`` first; its reader need not be in the room);
+  ``decision.settle_session`` first; its reader need not be in the room);
 * settling was all or nothing: the first decision that could not be stored
   (here, one row's update always fails) stopped the loop, so the others stayed
   waiting; now each is tried, and the read still fails after them.
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from community import Principal
-from moderation.chat.queue import MARK, ROOM_FIELD, STORED
+from moderation.chat.decision import MARK, ROOM_FIELD, STORED
 from moderation.chat.transcript import pupil_label
 from protocol.api.accounts import AccountKind, AccountStatus
 from protocol.ids import MessageId, SchoolId

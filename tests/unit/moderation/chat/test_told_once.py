@@ -17,9 +17,10 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from moderation.chat.decision import STORED, mark_of
 from moderation.chat.errors import AlreadyDecided
 from moderation.chat.history import ChatHistory
-from moderation.chat.queue import STORED, HeldQueue, mark_of
+from moderation.chat.queue import HeldQueue
 from protocol.errors import NotFound
 from protocol.events.moderation import ModerationReason
 from protocol.ids import MessageId
