@@ -66,7 +66,7 @@ import logging
 import struct
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import engineio
@@ -335,13 +335,13 @@ class SocketOutbox(asyncio.Queue[Any]):
         transport.abort()
         return True
 
-    def pending_message(self, needle: str) -> str | None:
-        """The text of the first message not written yet (a held frame or a queued
-        packet) that contains ``needle``; None: none does."""
+    def pending_messages(self, needle: str) -> Iterator[str]:
+        """The texts of the messages not written yet (held frames, then queued
+        packets), in order, that contain ``needle``."""
         for frame in self._held:
             text = _frame_text(frame)
             if needle in text:
-                return text
+                yield text
         queued: deque[Any] = self._queue  # type: ignore[attr-defined]  # the Queue's deque
         for item in queued:
             if (
@@ -350,8 +350,7 @@ class SocketOutbox(asyncio.Queue[Any]):
                 and isinstance(item.data, str)
                 and needle in item.data
             ):
-                return str(item.encode())
-        return None
+                yield str(item.encode())
 
     def _overflow(self) -> None:
         if self.overflowed:

@@ -139,15 +139,15 @@ def _refusal(outbox: SocketOutbox, message_ids: list[str]) -> str | None:
     a message cannot be stored), if ``outbox`` holds one; None: it holds none.
 
     A lost message's id is in its sender's acknowledgement (``ChatAccepted``),
-    a random UUID no other acknowledgement carries."""
+    a random UUID no other acknowledgement carries (the sender's copy of the
+    room's ``chat.message_posted`` carries it too, before or after it)."""
     for message_id in message_ids:
-        text = outbox.pending_message(message_id)
-        if text is None:
-            continue
-        ack = _ACK.match(text)
-        if ack is not None:
-            refused = error_ack(DatabaseUnavailable(REFUSAL))
-            return f"{ENGINEIO_MESSAGE}{SIO_ACK}{ack[1]}{json.dumps([refused])}"
+        for text in outbox.pending_messages(message_id):
+            ack = _ACK.match(text)
+            if ack is not None:
+                answer = error_ack(DatabaseUnavailable(REFUSAL))
+                refused = json.dumps([answer], separators=(",", ":"))
+                return f"{ENGINEIO_MESSAGE}{SIO_ACK}{ack[1]}{refused}"
     return None
 
 
