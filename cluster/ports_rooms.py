@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Protocol
+from dataclasses import dataclass
+from types import MappingProxyType, TracebackType
+from typing import NamedTuple, Protocol
 
 from protocol.ids import RoomId
 
@@ -36,9 +36,13 @@ NO_WAKE = 0.0
 """``Commit.wake_at`` value that clears the room's wake-up time."""
 
 
-@dataclass(frozen=True, slots=True)
-class NewEvent:
-    """An event to append to a room's log."""
+class NewEvent(NamedTuple):
+    """An event to append to a room's log.
+
+    ``NewEvent``, ``LoggedEvent`` and ``Commit`` are made for every chat message:
+    named tuples, immutable as frozen dataclasses, are made without an
+    ``object.__setattr__`` call per field.
+    """
 
     audience: str
     """Who may see it: ``all``, ``staff``, ``group:<id>`` or ``user:<id>``."""
@@ -50,8 +54,7 @@ class NewEvent:
     """JSON list of node-local effects on connections (``""``: none)."""
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedEvent:
+class LoggedEvent(NamedTuple):
     """An event as the log keeps and delivers it."""
 
     room_id: RoomId
@@ -101,8 +104,11 @@ class RoomRecord:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
+_NO_FIELDS: Mapping[str, str] = MappingProxyType({})
+"""The default of ``Commit``'s mappings: empty, and shared, so read-only."""
+
+
+class Commit(NamedTuple):
     """One atomic change of a room: guards, field writes, events and wake-up time.
 
     A commit that writes or deletes fields bumps the room's version by one.
@@ -110,9 +116,9 @@ class Commit:
 
     expect_version: int | None = None
     """Refuse the commit unless the room is still at this version."""
-    expect_fields: Mapping[str, str | None] = field(default_factory=dict)
+    expect_fields: Mapping[str, str | None] = _NO_FIELDS
     """Refuse the commit unless these fields still hold these values (None: absent)."""
-    set_fields: Mapping[str, str] = field(default_factory=dict)
+    set_fields: Mapping[str, str] = _NO_FIELDS
     delete_fields: Sequence[str] = ()
     events: Sequence[NewEvent] = ()
     wake_at: float = KEEP_WAKE
