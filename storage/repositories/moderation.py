@@ -14,7 +14,6 @@ deciding at once cannot both win.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -83,7 +82,7 @@ def _message(row: ChatMessage) -> ChatMessageRecord:
     )
 
 
-_NEW_FIELDS = tuple(f.name for f in fields(NewChatMessage) if f.name != "findings")
+_NEW_FIELDS = tuple(name for name in NewChatMessage._fields if name != "findings")
 """``NewChatMessage``'s fields, each a column of the same name (findings aside)."""
 
 

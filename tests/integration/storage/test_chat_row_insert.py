@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -172,12 +171,12 @@ def test_sent_at_is_the_text_sqlalchemy_binds(sent_at: datetime) -> None:
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
     assert process is not None
     expected = process(sent_at)
-    new = replace(_messages()[0], sent_at=sent_at)
+    new = _messages()[0]._replace(sent_at=sent_at)
     parameters = _RowInsert(dialect).parameters(new)
     assert parameters[_COLUMNS.index("sent_at")] == expected
 
 
 def test_a_naive_sent_at_is_refused() -> None:
-    new = replace(_messages()[0], sent_at=datetime(2026, 11, 29, 10, 0))
+    new = _messages()[0]._replace(sent_at=datetime(2026, 11, 29, 10, 0))
     with pytest.raises(ValueError, match="naive"):
         _RowInsert(sqlite.dialect()).parameters(new)
